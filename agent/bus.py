@@ -1,0 +1,55 @@
+"""In-process fan-out of committed events to live subscribers.
+
+Events are published only after they are committed, so what a subscriber sees live can always be replayed.
+A subscriber that falls behind is marked lagged and refills from the store instead of growing a queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_QUEUED_BATCHES = 1024
+
+
+@dataclass(eq=False)
+class Subscription:
+    response_id: str
+    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(MAX_QUEUED_BATCHES))
+    lagged: bool = False
+
+    async def next_batch(self, timeout: float) -> list[dict[str, Any]] | None:
+        """The next committed batch, or None after ``timeout`` seconds without one."""
+        try:
+            return await asyncio.wait_for(self.queue.get(), timeout)
+        except asyncio.TimeoutError:
+            return None
+
+
+@dataclass
+class EventBus:
+    _subscribers: dict[str, set[Subscription]] = field(default_factory=lambda: defaultdict(set))
+
+    def subscribe(self, response_id: str) -> Subscription:
+        sub = Subscription(response_id)
+        self._subscribers[response_id].add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        subs = self._subscribers.get(sub.response_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self._subscribers[sub.response_id]
+
+    def publish(self, response_id: str, events: list[dict[str, Any]]) -> None:
+        for sub in self._subscribers.get(response_id, ()):
+            try:
+                sub.queue.put_nowait(events)
+            except asyncio.QueueFull:
+                sub.lagged = True
+
+    def subscriber_count(self, response_id: str) -> int:
+        return len(self._subscribers.get(response_id, ()))

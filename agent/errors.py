@@ -1,0 +1,63 @@
+"""Errors the service raises for the caller, rendered by both front doors with the same status and code."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """An error the caller can act on. ``status`` is the HTTP status; ``code`` the OpenAI-style code."""
+
+    status: int = 400
+    type: str = "invalid_request_error"
+
+    def __init__(self, message: str, *, code: str | None = None, param: str | None = None,
+                 status: int | None = None, retryable: bool | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.param = param
+        if status is not None:
+            self.status = status
+        # Whether a client retry could succeed; the HTTP layer turns False into `x-should-retry: false`.
+        self.retryable = retryable
+
+    def to_dict(self) -> dict:
+        return {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
+
+
+class InvalidRequest(ServiceError):
+    status = 400
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    type = "authentication_error"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    type = "permission_error"
+
+
+class NotFound(ServiceError):
+    status = 404
+    type = "not_found_error"
+
+
+class Conflict(ServiceError):
+    status = 409
+    type = "conflict_error"
+
+
+class RateLimited(ServiceError):
+    status = 429
+    type = "rate_limit_error"
+
+
+class Unavailable(ServiceError):
+    status = 503
+    type = "server_error"
+
+
+def response_not_found(response_id: str) -> NotFound:
+    # Same message whether the id is unknown or owned by another account: existence must not leak.
+    return NotFound(f"No response found with id '{response_id}'.", code="response_not_found", param="response_id")

@@ -1,0 +1,118 @@
+"""Event types and the projection from a response's event log to its response object.
+
+The log is the source of truth: ``project(events)`` must equal the materialised row the store keeps.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from agent.models import (
+    Artifact, IncompleteDetails, McpCallItem, MessageItem, OutputText, ResponseError, ResponseObject, Usage,
+)
+
+CREATED = "response.created"
+QUEUED = "response.queued"
+IN_PROGRESS = "response.in_progress"
+COMPLETED = "response.completed"
+FAILED = "response.failed"
+INCOMPLETE = "response.incomplete"
+CANCELLED = "response.cancelled"
+ITEM_ADDED = "response.output_item.added"
+ITEM_DONE = "response.output_item.done"
+PART_ADDED = "response.content_part.added"
+PART_DONE = "response.content_part.done"
+TEXT_DELTA = "response.output_text.delta"
+TEXT_DONE = "response.output_text.done"
+TOOL_LOG = "response.tool_log"
+ARTIFACT_CREATED = "response.artifact.created"
+APPROVAL_REQUIRED = "response.approval_required"
+LLM_CALL = "response.llm_call"
+
+# Events carrying a full snapshot of the response (the OpenAI lifecycle events).
+SNAPSHOT_EVENTS = frozenset({CREATED, QUEUED, IN_PROGRESS, COMPLETED, FAILED, INCOMPLETE, CANCELLED})
+# After one of these the stream of a turn ends.
+STREAM_END_EVENTS = frozenset({COMPLETED, FAILED, INCOMPLETE, CANCELLED})
+# Events that may wait for a group commit; every other event is committed before the run goes on.
+DEFERRABLE_EVENTS = frozenset({TEXT_DELTA, TOOL_LOG, LLM_CALL})
+
+
+def snapshot_event(event_type: str, response: ResponseObject) -> dict[str, Any]:
+    return {"type": event_type, "response": response.public()}
+
+
+def apply(state: ResponseObject, event: dict[str, Any]) -> ResponseObject:
+    """Apply one event to the projection; returns the (possibly new) state. Unknown events change nothing."""
+    kind = event["type"]
+    if kind in SNAPSHOT_EVENTS:
+        return ResponseObject.model_validate(event["response"])
+    if kind == ITEM_ADDED:
+        item = event["item"]
+        parsed = MessageItem.model_validate(item) if item["type"] == "message" else McpCallItem.model_validate(item)
+        _set_item(state, event["output_index"], parsed)
+    elif kind == ITEM_DONE:
+        item = event["item"]
+        parsed = MessageItem.model_validate(item) if item["type"] == "message" else McpCallItem.model_validate(item)
+        _set_item(state, event["output_index"], parsed)
+    elif kind == PART_ADDED:
+        message = state.output[event["output_index"]]
+        assert isinstance(message, MessageItem)
+        message.content.append(OutputText.model_validate(event["part"]))
+    elif kind == TEXT_DELTA:
+        message = state.output[event["output_index"]]
+        assert isinstance(message, MessageItem)
+        message.content[event["content_index"]].text += event["delta"]
+    elif kind == TEXT_DONE:
+        message = state.output[event["output_index"]]
+        assert isinstance(message, MessageItem)
+        message.content[event["content_index"]].text = event["text"]
+    elif kind == ARTIFACT_CREATED:
+        artifact = Artifact.model_validate(event["artifact"])
+        if all(Artifact.model_validate(a).key != artifact.key for a in state.artifacts):
+            state.artifacts.append(artifact.public())
+    elif kind == LLM_CALL:
+        usage = state.usage or Usage()
+        usage.input_tokens += event.get("input_tokens", 0)
+        usage.output_tokens += event.get("output_tokens", 0)
+        usage.input_tokens_details.cached_tokens += event.get("cached_tokens", 0)
+        usage.total_tokens = usage.input_tokens + usage.output_tokens
+        usage.cost_usd = round(usage.cost_usd + event.get("cost_usd", 0.0), 6)
+        usage.session_cost_usd = round(usage.session_cost_usd + event.get("cost_usd", 0.0), 6)
+        state.usage = usage
+    elif kind == APPROVAL_REQUIRED:
+        state.pending_approval = {"actions": event.get("actions", []), "budget": event.get("budget", {})}
+    return state
+
+
+def project(events: Iterable[dict[str, Any]]) -> ResponseObject:
+    state: ResponseObject | None = None
+    for event in events:
+        state = apply(state, event) if state is not None else ResponseObject.model_validate(event["response"])
+    if state is None:
+        raise ValueError("an event log starts with response.created")
+    return state
+
+
+def _set_item(state: ResponseObject, index: int, item: MessageItem | McpCallItem) -> None:
+    if index == len(state.output):
+        state.output.append(item)
+    else:
+        state.output[index] = item
+
+
+def with_status(state: ResponseObject, status: str, *, error: ResponseError | None = None,
+                incomplete: IncompleteDetails | None = None, completed_at: int | None = None) -> ResponseObject:
+    """A copy of ``state`` moved to ``status`` (the writer emits it as a snapshot event)."""
+    output = state.output
+    if status in ("failed", "cancelled", "incomplete"):
+        # Items cut off by the stop are reported as incomplete rather than forever in progress.
+        output = [item.model_copy(update={"status": "incomplete"}) if item.status == "in_progress" else item
+                  for item in state.output]
+    return state.model_copy(update={
+        "status": status,
+        "output": output,
+        "error": error,
+        "incomplete_details": incomplete,
+        "completed_at": completed_at,
+        "pending_approval": state.pending_approval if status == "incomplete" else None,
+    }, deep=True)

@@ -1,0 +1,229 @@
+"""Typed models at the service boundary: the create request and the response object (OpenAI Responses shape + extensions)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_MESSAGE_CHARS = 100_000
+MAX_INSTRUCTIONS_CHARS = 20_000
+MAX_INPUT_MESSAGES = 200
+MAX_METADATA_KEYS = 16
+MAX_METADATA_KEY_CHARS = 64
+MAX_METADATA_VALUE_CHARS = 512
+DEFAULT_MAX_COST_USD = 5.0
+DEFAULT_WAIT_TIMEOUT_SECONDS = 900.0
+RESPONSE_ID_PATTERN = r"^resp_[0-9a-f]{32}$"
+TOOL_OUTPUT_LIMIT_BYTES = 4096
+
+ResponseStatus = Literal["queued", "in_progress", "completed", "failed", "cancelled", "incomplete"]
+TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
+# Statuses after which a stream ends: terminal ones and the resumable pause.
+SETTLED_STATUSES = TERMINAL_STATUSES | {"incomplete"}
+RUNNING_STATUSES = frozenset({"queued", "in_progress"})
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(16)}"
+
+
+# ---------------------------------------------------------------- request
+
+class InputContentPart(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["input_text", "output_text", "text"] = "input_text"
+    text: str = Field(max_length=MAX_MESSAGE_CHARS)
+
+
+class InputMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["message"] = "message"
+    role: Literal["user", "assistant", "system", "developer"]
+    content: str | list[InputContentPart]
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(part.text for part in self.content)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> "InputMessage":
+        if len(self.text) > MAX_MESSAGE_CHARS:
+            raise ValueError(f"a message may hold at most {MAX_MESSAGE_CHARS} characters")
+        return self
+
+
+class CreateResponseRequest(BaseModel):
+    """``POST /v1/responses``. Unknown parameters are rejected, as OpenAI does."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)] | Annotated[
+        list[InputMessage], Field(min_length=1, max_length=MAX_INPUT_MESSAGES)]
+    model: str | None = Field(None, max_length=200)
+    background: bool = False
+    stream: bool = False
+    previous_response_id: str | None = Field(None, pattern=RESPONSE_ID_PATTERN)
+    max_cost_usd: float | None = Field(None, gt=0, le=500)
+    instructions: str | None = Field(None, max_length=MAX_INSTRUCTIONS_CHARS)
+    wait_timeout_seconds: float = Field(DEFAULT_WAIT_TIMEOUT_SECONDS, ge=1, le=3600)
+    metadata: dict[str, str] | None = None
+    # OpenAI parameters accepted for compatibility and echoed back.
+    temperature: float | None = Field(None, ge=0, le=2)
+    top_p: float | None = Field(None, ge=0, le=1)
+    parallel_tool_calls: bool = True
+    tool_choice: Literal["auto"] = "auto"
+    tools: list[Any] = Field(default_factory=list, max_length=0)
+    store: bool = True
+    user: str | None = Field(None, max_length=256)
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_bounded(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return None
+        if len(value) > MAX_METADATA_KEYS:
+            raise ValueError(f"metadata may hold at most {MAX_METADATA_KEYS} keys")
+        for key, item in value.items():
+            if len(key) > MAX_METADATA_KEY_CHARS:
+                raise ValueError(f"metadata keys may be at most {MAX_METADATA_KEY_CHARS} characters")
+            if len(item) > MAX_METADATA_VALUE_CHARS:
+                raise ValueError(f"metadata values may be at most {MAX_METADATA_VALUE_CHARS} characters")
+        return value
+
+    @field_validator("store")
+    @classmethod
+    def _must_store(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("store=false is not supported: every response is kept so it can be polled and resumed")
+        return value
+
+    def messages(self) -> list[InputMessage]:
+        if isinstance(self.input, str):
+            return [InputMessage(role="user", content=self.input)]
+        return list(self.input)
+
+
+# ---------------------------------------------------------------- response object
+
+class OutputText(BaseModel):
+    type: Literal["output_text"] = "output_text"
+    text: str = ""
+    annotations: list[Any] = Field(default_factory=list)
+    logprobs: list[Any] = Field(default_factory=list)
+
+
+class MessageItem(BaseModel):
+    id: str
+    type: Literal["message"] = "message"
+    role: Literal["assistant"] = "assistant"
+    status: Literal["in_progress", "completed", "incomplete"] = "in_progress"
+    content: list[OutputText] = Field(default_factory=list)
+
+
+class McpCallItem(BaseModel):
+    """A server-side tool call: the caller does not execute it. Shape of OpenAI's ``mcp_call`` item."""
+
+    id: str
+    type: Literal["mcp_call"] = "mcp_call"
+    server_label: str = "ml-intern"
+    name: str
+    arguments: str
+    output: str | None = None
+    error: str | None = None
+    status: Literal["in_progress", "completed", "failed", "incomplete"] = "in_progress"
+
+
+OutputItem = Annotated[Union[MessageItem, McpCallItem], Field(discriminator="type")]
+
+
+class InputTokensDetails(BaseModel):
+    cached_tokens: int = 0
+
+
+class OutputTokensDetails(BaseModel):
+    reasoning_tokens: int = 0
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    input_tokens_details: InputTokensDetails = Field(default_factory=InputTokensDetails)
+    output_tokens: int = 0
+    output_tokens_details: OutputTokensDetails = Field(default_factory=OutputTokensDetails)
+    total_tokens: int = 0
+    # Extension: estimated spend attributed to this response, and to its whole session so far.
+    cost_usd: float = 0.0
+    session_cost_usd: float = 0.0
+
+
+class ResponseError(BaseModel):
+    code: str
+    message: str
+
+
+class IncompleteDetails(BaseModel):
+    reason: str
+
+
+class Artifact(BaseModel):
+    """A Hub resource a run produced. ``key`` deduplicates it on the response."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["hf_job", "trackio_dashboard", "model", "dataset", "space", "collection"]
+    url: str
+    id: str | None = None          # hf_job
+    repo_id: str | None = None     # model / dataset / space
+    space_id: str | None = None    # trackio_dashboard
+    project: str | None = None     # trackio_dashboard
+    slug: str | None = None        # collection
+
+    @property
+    def key(self) -> str:
+        ident = self.id or self.repo_id or self.space_id or self.slug or self.url
+        return f"{self.type}:{ident}"
+
+    def public(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class ResponseObject(BaseModel):
+    """The response as clients see it: a projection of its event log."""
+
+    id: str
+    object: Literal["response"] = "response"
+    created_at: int = Field(default_factory=lambda: int(time.time()))
+    completed_at: int | None = None
+    model: str
+    status: ResponseStatus = "queued"
+    output: list[OutputItem] = Field(default_factory=list)
+    error: ResponseError | None = None
+    incomplete_details: IncompleteDetails | None = None
+    instructions: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    tools: list[Any] = Field(default_factory=list)
+    tool_choice: str = "auto"
+    parallel_tool_calls: bool = True
+    temperature: float | None = None
+    top_p: float | None = None
+    background: bool = False
+    previous_response_id: str | None = None
+    usage: Usage | None = None
+    user: str | None = None
+    # Extensions.
+    session_id: str
+    max_cost_usd: float = DEFAULT_MAX_COST_USD
+    artifacts: list[dict[str, Any]] = Field(default_factory=list)
+    pending_approval: dict[str, Any] | None = None
+
+    @property
+    def output_text(self) -> str:
+        return "".join(part.text for item in self.output if isinstance(item, MessageItem) for part in item.content)
+
+    def public(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["output_text"] = self.output_text
+        return data

@@ -1,0 +1,95 @@
+"""Live session runtimes: what a session holds in memory while active (the caller's token and its clients).
+
+A runtime is released after ``idle_eviction_seconds`` without a request or a running turn; the next request
+to the session restores it transparently, since everything else lives in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import httpx
+from openai import AsyncOpenAI
+
+from agent.hf_hosts import HfOnlyBearerAuth
+from agent.identity import Identity, token_fingerprint
+from agent.llm import make_client
+from agent.settings import Settings
+
+
+@dataclass(eq=False)
+class SessionRuntime:
+    session_id: str
+    identity: Identity
+    llm: AsyncOpenAI
+    http: httpx.AsyncClient
+    fingerprint: str
+    last_active: float = field(default_factory=time.monotonic)
+    turn: asyncio.Task | None = None
+    response_id: str | None = None
+    cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def busy(self) -> bool:
+        return self.turn is not None and not self.turn.done()
+
+    async def close(self) -> None:
+        await self.llm.close()
+        await self.http.aclose()
+
+
+@dataclass
+class RuntimeRegistry:
+    settings: Settings
+    _runtimes: dict[str, SessionRuntime] = field(default_factory=dict)
+
+    def get(self, session_id: str) -> SessionRuntime | None:
+        return self._runtimes.get(session_id)
+
+    async def acquire(self, session_id: str, identity: Identity) -> SessionRuntime:
+        """The session's runtime, created (or restored after eviction) as needed, bound to the latest token."""
+        fingerprint = token_fingerprint(identity.secret())
+        runtime = self._runtimes.get(session_id)
+        if runtime is not None and runtime.fingerprint != fingerprint and not runtime.busy:
+            await runtime.close()
+            runtime = None
+        if runtime is None:
+            runtime = SessionRuntime(
+                session_id=session_id, identity=identity, fingerprint=fingerprint,
+                llm=make_client(router_url=self.settings.router_url, token=identity.secret(), session_id=session_id,
+                                timeout=self.settings.llm_timeout_seconds),
+                http=httpx.AsyncClient(auth=HfOnlyBearerAuth(identity.secret(), self.settings), timeout=30.0,
+                                       follow_redirects=True, headers={"user-agent": "ml-intern-api/0.1"}))
+            self._runtimes[session_id] = runtime
+        runtime.last_active = time.monotonic()
+        return runtime
+
+    def touch(self, session_id: str) -> None:
+        runtime = self._runtimes.get(session_id)
+        if runtime is not None:
+            runtime.last_active = time.monotonic()
+
+    def running(self) -> list[SessionRuntime]:
+        return [r for r in self._runtimes.values() if r.busy]
+
+    def __len__(self) -> int:
+        return len(self._runtimes)
+
+    async def evict_idle(self, now: float | None = None) -> list[str]:
+        now = time.monotonic() if now is None else now
+        idle = [r for r in self._runtimes.values()
+                if not r.busy and now - r.last_active >= self.settings.idle_eviction_seconds]
+        for runtime in idle:
+            del self._runtimes[runtime.session_id]
+            await runtime.close()
+        return [r.session_id for r in idle]
+
+    async def close_all(self) -> None:
+        for runtime in list(self._runtimes.values()):
+            if runtime.turn is not None and not runtime.turn.done():
+                runtime.turn.cancel()
+                await asyncio.gather(runtime.turn, return_exceptions=True)
+            await runtime.close()
+        self._runtimes.clear()

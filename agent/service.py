@@ -1,0 +1,396 @@
+"""The one API both front doors call: submit, get, wait, stream, cancel, approve, list artifacts.
+
+Every rule lives here (limits, ownership, one turn per session, chaining, recovery); the HTTP and MCP
+layers only parse, authenticate, call and render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from sqlalchemy.exc import IntegrityError
+
+from agent import events as ev
+from agent.bus import EventBus
+from agent.errors import Conflict, InvalidRequest, RateLimited, ServiceError, response_not_found, NotFound
+from agent.identity import Identity, IdentityResolver
+from agent.models import (
+    DEFAULT_MAX_COST_USD, RUNNING_STATUSES, SETTLED_STATUSES, TERMINAL_STATUSES, CreateResponseRequest,
+    IncompleteDetails, ResponseObject, Usage, new_id,
+)
+from agent.runtime import RuntimeRegistry
+from agent.settings import Settings
+from agent.store import migrate
+from agent.store.store import Store
+from agent.store.tables import ResponseRow, SessionRow
+from agent.tools import Tool, default_tools
+from agent.turn import TurnRunner
+from agent.writer import TurnWriter
+
+log = logging.getLogger("ml_intern.service")
+
+MAX_IDEMPOTENCY_KEY_CHARS = 255
+# How often a waiting stream re-reads the store when no in-process event arrives (covers other replicas).
+STORE_POLL_SECONDS = 1.0
+
+
+class AgentService:
+    def __init__(self, settings: Settings, store: Store, identities: IdentityResolver,
+                 tools: list[Tool] | None = None, *, http: httpx.AsyncClient | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.identities = identities
+        self.replica_id = f"replica_{secrets.token_hex(8)}"
+        self.bus = EventBus()
+        self.runtimes = RuntimeRegistry(settings)
+        self.runner = TurnRunner(settings=settings, store=store, tools=tools if tools is not None else default_tools(),
+                                 replica_id=self.replica_id)
+        self._http = http
+        self._owner_locks: dict[str, asyncio.Lock] = {}
+        self._response_locks: dict[str, asyncio.Lock] = {}
+        self._background: list[asyncio.Task] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    async def start(cls, settings: Settings, *, tools: list[Tool] | None = None) -> "AgentService":
+        await asyncio.to_thread(migrate.upgrade, settings.database_url)
+        store = Store.connect(settings.database_url)
+        http = httpx.AsyncClient(timeout=30.0)
+        service = cls(settings, store, IdentityResolver(settings, http), tools, http=http)
+        await service.recover()
+        service._background = [asyncio.create_task(service._housekeeping(), name="ml-intern-housekeeping")]
+        return service
+
+    async def close(self) -> None:
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        await self.runtimes.close_all()
+        await self.store.close()
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def recover(self) -> int:
+        """Turns whose owner is gone become ``incomplete`` / ``server_restart``; their artifacts stay listed.
+        On SQLite only this process can own turns, so every running turn of an earlier process is stale."""
+        stale = await self.store.stale_running(self.replica_id, time.time(), all_foreign=self.store.is_sqlite)
+        for row in stale:
+            async with self._response_lock(row.id):
+                current = await self.store.get_response(row.id)
+                if current is None or current.status not in RUNNING_STATUSES:
+                    continue
+                writer = TurnWriter(self.store, self.bus, current, flush_ms=0)
+                await writer.set_status("incomplete", incomplete=IncompleteDetails(reason="server_restart"))
+                await writer.close()
+        if stale:
+            log.info("recovered %d interrupted turn(s) as incomplete/server_restart", len(stale))
+        return len(stale)
+
+    async def _housekeeping(self) -> None:
+        interval = max(0.5, min(self.settings.lease_seconds / 3, self.settings.idle_eviction_seconds / 4, 30.0))
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                if self.runtimes.running():
+                    await self.store.heartbeat(self.replica_id, time.time() + self.settings.lease_seconds)
+                await self.runtimes.evict_idle()
+                if not self.store.is_sqlite:
+                    await self.recover()
+            except Exception:  # housekeeping must outlive a transient database error
+                log.exception("housekeeping pass failed")
+
+    # ------------------------------------------------------------------ identity & config
+
+    async def authenticate(self, authorization: str | None) -> Identity:
+        return await self.identities.resolve(authorization)
+
+    def model_config(self) -> dict[str, Any]:
+        return {"object": "list", "default": self.settings.default_model,
+                "data": [{"id": m, "object": "model", "default": m == self.settings.default_model}
+                         for m in self.settings.supported_models]}
+
+    # ------------------------------------------------------------------ submit
+
+    async def submit(self, identity: Identity, request: CreateResponseRequest, *,
+                     idempotency_key: str | None = None) -> ResponseObject:
+        if idempotency_key is not None:
+            if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_CHARS:
+                raise InvalidRequest(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY_CHARS} characters.",
+                                     code="invalid_idempotency_key", param="Idempotency-Key")
+            existing = await self.store.find_idempotent(identity.user_id, idempotency_key)
+            if existing is not None:
+                return ResponseObject.model_validate(existing.snapshot)
+        if request.previous_response_id is None:
+            model = request.model or self.settings.default_model
+            if model not in self.settings.supported_models:
+                raise InvalidRequest(f"Unknown model '{model}'. Supported: {', '.join(self.settings.supported_models)} "
+                                     "(GET /api/config/model).", code="model_not_found", param="model")
+        async with self._owner_lock(identity.user_id):
+            try:
+                row, session, new_messages = await self._create(identity, request, idempotency_key)
+            except IntegrityError:
+                if idempotency_key is None:
+                    raise
+                existing = await self.store.find_idempotent(identity.user_id, idempotency_key)
+                assert existing is not None
+                return ResponseObject.model_validate(existing.snapshot)
+            await self._start_turn(identity, row, session, request, new_messages)
+        return ResponseObject.model_validate(row.snapshot)
+
+    async def _create(self, identity: Identity, request: CreateResponseRequest, idempotency_key: str | None):
+        now = time.time()
+        response_id = new_id("resp")
+        previous: ResponseRow | None = None
+        if request.previous_response_id is not None:
+            previous = await self._owned_response(identity, request.previous_response_id)
+            session = await self.store.get_session(previous.session_id)
+            assert session is not None
+            await self._ensure_idle(session)
+            new_session = None
+        else:
+            session = SessionRow(id=new_id("sess"), owner_id=identity.user_id, owner_name=identity.username,
+                                 model=request.model or self.settings.default_model,
+                                 max_cost_usd=request.max_cost_usd or DEFAULT_MAX_COST_USD,
+                                 head_response_id=response_id, created_at=now, updated_at=now)
+            new_session = session
+        await self._check_capacity(identity)
+        cap = request.max_cost_usd if request.max_cost_usd is not None else session.max_cost_usd
+        snapshot = ResponseObject(
+            id=response_id, created_at=int(now), model=session.model, status="queued",
+            instructions=request.instructions, metadata=request.metadata or {}, temperature=request.temperature,
+            top_p=request.top_p, parallel_tool_calls=request.parallel_tool_calls, background=request.background,
+            previous_response_id=request.previous_response_id, user=request.user, session_id=session.id,
+            max_cost_usd=cap, usage=Usage(session_cost_usd=session.spent_usd))
+        created = ev.snapshot_event(ev.CREATED, snapshot) | {"sequence_number": 0}
+        queued = ev.snapshot_event(ev.QUEUED, snapshot) | {"sequence_number": 1}
+        new_messages = _chat_messages(request)
+        row = ResponseRow(id=response_id, session_id=session.id, owner_id=identity.user_id, status="queued",
+                          previous_response_id=request.previous_response_id, last_sequence=1,
+                          snapshot=snapshot.public(), idempotency_key=idempotency_key,
+                          owner_replica=self.replica_id, lease_expires_at=now + self.settings.lease_seconds,
+                          created_at=now, updated_at=now)
+        moved = await self.store.create_response(
+            row, [created, queued], list(enumerate(new_messages)), new_session=new_session,
+            expected_head=session.head_response_id, session_updates={"max_cost_usd": cap})
+        if not moved:
+            raise Conflict("This session is already processing another request.", code="session_busy",
+                           param="previous_response_id", retryable=False)
+        session.max_cost_usd = cap
+        return row, session, new_messages
+
+    async def _ensure_idle(self, session: SessionRow) -> None:
+        if session.head_response_id is None:
+            return
+        head = await self.store.get_response(session.head_response_id)
+        if head is None:
+            return
+        if head.status in RUNNING_STATUSES:
+            raise Conflict("This session is still processing a request; wait for it to finish or cancel it.",
+                           code="session_busy", param="previous_response_id", retryable=False)
+        details = head.snapshot.get("incomplete_details") or {}
+        if head.status == "incomplete" and details.get("reason") == "approval_required":
+            raise Conflict(f"This session is paused on an approval ({head.id}); approve or deny it first "
+                           f"(POST /v1/responses/{head.id}/approvals).", code="session_paused",
+                           param="previous_response_id", retryable=False)
+
+    async def _check_capacity(self, identity: Identity) -> None:
+        if await self.store.live_sessions(identity.user_id) >= self.settings.max_live_sessions_per_account:
+            raise RateLimited(f"This account already has {self.settings.max_live_sessions_per_account} live sessions "
+                              "(a turn queued or running). Wait for one to finish or cancel one.",
+                              code="too_many_live_sessions")
+        if await self.store.live_sessions() >= self.settings.max_live_sessions_global:
+            raise RateLimited("The server is at capacity; retry shortly.", code="server_at_capacity")
+
+    async def _start_turn(self, identity: Identity, row: ResponseRow, session: SessionRow,
+                          request: CreateResponseRequest, new_messages: list[dict[str, Any]]) -> None:
+        runtime = await self.runtimes.acquire(session.id, identity)
+        runtime.cancelled = asyncio.Event()
+        runtime.response_id = row.id
+        writer = TurnWriter(self.store, self.bus, row, flush_ms=self.settings.delta_flush_ms,
+                            session_spent_usd=session.spent_usd, transcript_length=len(new_messages),
+                            lease=(self.replica_id, self.settings.lease_seconds))
+        runtime.turn = asyncio.create_task(self.runner.run(
+            writer, runtime, model=session.model, previous_response_id=request.previous_response_id,
+            new_messages=new_messages, temperature=request.temperature, top_p=request.top_p),
+            name=f"turn-{row.id}")
+
+    # ------------------------------------------------------------------ read
+
+    async def get(self, identity: Identity, response_id: str) -> ResponseObject:
+        row = await self._owned_response(identity, response_id)
+        self.runtimes.touch(row.session_id)
+        return ResponseObject.model_validate(row.snapshot)
+
+    async def events(self, identity: Identity, response_id: str, *, after: int = -1,
+                     limit: int = 1000) -> list[dict[str, Any]]:
+        await self._owned_response(identity, response_id)
+        return await self.store.events_after(response_id, after, min(max(limit, 1), 5000))
+
+    async def wait(self, identity: Identity, response_id: str, *, timeout: float,
+                   after_sequence: int | None = None) -> ResponseObject:
+        """The snapshot once the response settles, or (with ``after_sequence``) once it has newer events,
+        or at ``timeout``."""
+        row = await self._owned_response(identity, response_id)
+        deadline = time.monotonic() + max(0.0, timeout)
+        sub = self.bus.subscribe(response_id)
+        try:
+            while True:
+                if row.status in SETTLED_STATUSES or (after_sequence is not None and row.last_sequence > after_sequence):
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                await sub.next_batch(min(remaining, STORE_POLL_SECONDS))
+                fresh = await self.store.get_response(response_id)
+                assert fresh is not None
+                row = fresh
+        finally:
+            self.bus.unsubscribe(sub)
+        return ResponseObject.model_validate(row.snapshot)
+
+    async def subscribe(self, identity: Identity, response_id: str, *,
+                        starting_after: int = -1) -> AsyncIterator[dict[str, Any] | None]:
+        """Replay from the store, then follow live, until the turn's end event. Yields ``None`` as a keep-alive
+        tick when nothing happened for ``sse_keepalive_seconds``. Subscribes before replaying so nothing is missed;
+        duplicates are dropped by sequence number."""
+        await self._owned_response(identity, response_id)
+        sub = self.bus.subscribe(response_id)
+        last = starting_after
+        from_store = True
+        idle_since = time.monotonic()
+        try:
+            while True:
+                if from_store:
+                    while True:
+                        replayed = await self.store.events_after(response_id, last, 500)
+                        for event in replayed:
+                            last = event["sequence_number"]
+                            yield event
+                            if event["type"] in ev.STREAM_END_EVENTS:
+                                return
+                        if replayed:
+                            idle_since = time.monotonic()
+                        if len(replayed) < 500:
+                            break
+                    row = await self.store.get_response(response_id)
+                    if row is None or (row.status in SETTLED_STATUSES and row.last_sequence <= last):
+                        return
+                    from_store = False
+                batch = await sub.next_batch(STORE_POLL_SECONDS)
+                if sub.lagged or batch is None:
+                    # Dropped batches, or quiet for a while (another replica may be writing): re-read the store.
+                    sub.lagged = False
+                    from_store = True
+                    if batch is None and time.monotonic() - idle_since >= self.settings.sse_keepalive_seconds:
+                        idle_since = time.monotonic()
+                        yield None
+                    continue
+                for event in batch:
+                    if event["sequence_number"] <= last:
+                        continue
+                    if event["sequence_number"] != last + 1:
+                        from_store = True  # a gap: fill it from the store
+                        break
+                    last = event["sequence_number"]
+                    yield event
+                    if event["type"] in ev.STREAM_END_EVENTS:
+                        return
+                idle_since = time.monotonic()
+        finally:
+            self.bus.unsubscribe(sub)
+
+    async def list_artifacts(self, identity: Identity, *, response_id: str | None = None,
+                             session_id: str | None = None) -> list[dict[str, Any]]:
+        if (response_id is None) == (session_id is None):
+            raise InvalidRequest("Give exactly one of response_id or session_id.", code="invalid_request")
+        if response_id is not None:
+            await self._owned_response(identity, response_id)
+            return await self.store.artifacts(response_id=response_id)
+        session = await self.store.get_session(session_id or "")
+        if session is None or session.owner_id != identity.user_id:
+            raise NotFound(f"No session found with id '{session_id}'.", code="session_not_found", param="session_id")
+        seen: dict[str, dict[str, Any]] = {}
+        for artifact in await self.store.artifacts(session_id=session.id):
+            seen.setdefault(_artifact_key(artifact), artifact)
+        return list(seen.values())
+
+    # ------------------------------------------------------------------ control
+
+    async def cancel(self, identity: Identity, response_id: str) -> ResponseObject:
+        """Asynchronous and idempotent: a running turn is signalled and settles as ``cancelled`` shortly;
+        a finished one is returned unchanged."""
+        row = await self._owned_response(identity, response_id)
+        if row.status in TERMINAL_STATUSES:
+            return ResponseObject.model_validate(row.snapshot)
+        runtime = self.runtimes.get(row.session_id)
+        if runtime is not None and runtime.response_id == response_id and runtime.busy:
+            runtime.cancelled.set()
+            return ResponseObject.model_validate(row.snapshot)
+        if row.status == "incomplete" or (row.status in RUNNING_STATUSES and row.owner_replica == self.replica_id):
+            # Nothing runs it here (a pause, an interrupted turn): settle it directly.
+            async with self._response_lock(response_id):
+                current = await self.store.get_response(response_id)
+                assert current is not None
+                if current.status not in TERMINAL_STATUSES:
+                    writer = TurnWriter(self.store, self.bus, current, flush_ms=0)
+                    await writer.set_status("cancelled")
+                    await writer.close()
+                    return writer.state
+                return ResponseObject.model_validate(current.snapshot)
+        return ResponseObject.model_validate(row.snapshot)
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _owned_response(self, identity: Identity, response_id: str) -> ResponseRow:
+        row = await self.store.get_response(response_id) if _plausible_id(response_id) else None
+        if row is None or row.owner_id != identity.user_id:
+            raise response_not_found(response_id)
+        return row
+
+    def _owner_lock(self, owner_id: str) -> asyncio.Lock:
+        return self._owner_locks.setdefault(owner_id, asyncio.Lock())
+
+    @contextlib.asynccontextmanager
+    async def _response_lock(self, response_id: str):
+        lock = self._response_locks.setdefault(response_id, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked():
+                self._response_locks.pop(response_id, None)
+
+
+def _plausible_id(response_id: str) -> bool:
+    return response_id.startswith("resp_") and len(response_id) == 37
+
+
+def _artifact_key(artifact: dict[str, Any]) -> str:
+    ident = artifact.get("id") or artifact.get("repo_id") or artifact.get("space_id") or artifact.get("slug") or artifact.get("url")
+    return f"{artifact.get('type')}:{ident}"
+
+
+def _chat_messages(request: CreateResponseRequest) -> list[dict[str, Any]]:
+    """The request as chat messages: earlier messages are context, the last is the task, with the
+    instructions prefixed to it."""
+    messages = request.messages()
+    result = []
+    for message in messages[:-1]:
+        role = "system" if message.role in ("system", "developer") else message.role
+        result.append({"role": role, "content": message.text})
+    task = messages[-1].text
+    if request.instructions:
+        task = f"{request.instructions}\n\n{task}"
+    result.append({"role": "user", "content": task})
+    return result
+
+
+__all__ = ["AgentService", "ServiceError"]

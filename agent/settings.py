@@ -1,0 +1,60 @@
+"""Process settings, read once at start from ``ML_INTERN_*`` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "moonshotai/Kimi-K2.6:novita"
+SUPPORTED_MODELS = (
+    "moonshotai/Kimi-K2.6:novita",
+    "moonshotai/Kimi-K2.6:together",
+    "Qwen/Qwen3-Coder-480B-A35B-Instruct:novita",
+    "openai/gpt-oss-120b:cerebras",
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ML_INTERN_", frozen=True)
+
+    # Where state lives. SQLite in a file by default; a postgresql:// URL for multi-replica deployments.
+    database_url: str = "sqlite:///./var/ml_intern.db"
+
+    # Hugging Face hosts. Passed explicitly to every client: the server never reads HF_ENDPOINT or HF_TOKEN.
+    hub_url: str = "https://huggingface.co"
+    router_url: str = "https://router.huggingface.co/v1"
+    datasets_server_url: str = "https://datasets-server.huggingface.co"
+
+    default_model: str = DEFAULT_MODEL
+    supported_models: tuple[str, ...] = SUPPORTED_MODELS
+
+    # Limits (design §4). Live = a turn queued or running.
+    max_live_sessions_per_account: int = Field(10, ge=1)
+    max_live_sessions_global: int = Field(200, ge=1)
+    idle_eviction_seconds: float = Field(900.0, gt=0)
+    whoami_cache_seconds: float = Field(300.0, ge=0)
+
+    # The agent loop's bounds.
+    max_iterations: int = Field(40, ge=1)
+    llm_max_attempts: int = Field(4, ge=1)
+    llm_retry_base_delay: float = Field(1.0, ge=0)
+    llm_timeout_seconds: float = Field(300.0, gt=0)
+    tool_timeout_seconds: float = Field(120.0, gt=0)
+
+    # Text deltas are group-committed: at most this long between a delta and its commit.
+    delta_flush_ms: int = Field(25, ge=0)
+    # SSE keep-alive comment interval.
+    sse_keepalive_seconds: float = Field(15.0, gt=0)
+
+    # Turn leases (multi-replica): a replica heartbeats the turns it owns; an expired lease means a dead owner.
+    lease_seconds: float = Field(30.0, gt=1)
+
+    # MCP transport security: Host / Origin allow-lists (loopback by default).
+    mcp_allowed_hosts: tuple[str, ...] = ("127.0.0.1:*", "localhost:*", "[::1]:*")
+    mcp_allowed_origins: tuple[str, ...] = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
+
+    log_level: str = "info"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,235 @@
+"""Queries over the event log and its projections. One transaction per append: events, projection, artifacts, transcript."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from agent.models import RUNNING_STATUSES
+from agent.store.tables import ArtifactRow, EventRow, ResponseRow, SessionRow, TranscriptRow
+from agent.store.urls import async_url, ensure_sqlite_directory
+
+SESSIONS = SessionRow.__table__
+RESPONSES = ResponseRow.__table__
+EVENTS = EventRow.__table__
+ARTIFACTS = ArtifactRow.__table__
+TRANSCRIPT = TranscriptRow.__table__
+
+
+class _HeadMoved(Exception):
+    """Another request moved the session head first (a concurrent submit)."""
+
+
+class SequenceConflict(RuntimeError):
+    """Another writer appended to the response: the single-writer rule was broken."""
+
+
+@dataclass
+class Append:
+    """One atomic append to a response's log."""
+
+    response_id: str
+    expected_last_sequence: int
+    events: Sequence[dict[str, Any]]             # each already carries its sequence_number
+    snapshot: dict[str, Any]
+    status: str
+    artifacts: Sequence[dict[str, Any]] = ()     # {"key", "type", "data"}
+    transcript: Sequence[tuple[int, dict[str, Any]]] = ()
+    lease: tuple[str | None, float | None] | None = None   # (owner_replica, lease_expires_at) to set
+    session_spent_usd: float | None = None
+    session_id: str | None = None
+
+
+@dataclass
+class Store:
+    engine: AsyncEngine
+    is_sqlite: bool
+    # SQLite has one writer at a time; serialising in-process avoids SQLITE_BUSY churn.
+    _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @classmethod
+    def connect(cls, database_url: str) -> "Store":
+        ensure_sqlite_directory(database_url)
+        url = async_url(database_url)
+        is_sqlite = url.startswith("sqlite")
+        if is_sqlite:
+            engine = create_async_engine(url, connect_args={"timeout": 30})
+
+            @sa_event.listens_for(engine.sync_engine, "connect")
+            def _pragmas(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.close()
+        else:
+            engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return cls(engine=engine, is_sqlite=is_sqlite)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @contextlib.asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncConnection]:
+        if self.is_sqlite:
+            async with self._write_lock, self.engine.begin() as conn:
+                yield conn
+        else:
+            async with self.engine.begin() as conn:
+                yield conn
+
+    # ------------------------------------------------------------------ sessions
+
+    async def create_session(self, row: SessionRow) -> None:
+        async with self._tx() as conn:
+            await conn.execute(insert(SESSIONS).values(**row.model_dump()))
+
+    async def get_session(self, session_id: str) -> SessionRow | None:
+        async with self.engine.connect() as conn:
+            found = (await conn.execute(select(SESSIONS).where(SESSIONS.c.id == session_id))).mappings().first()
+        return SessionRow.model_validate(dict(found)) if found else None
+
+    async def update_session(self, session_id: str, **values: Any) -> None:
+        values["updated_at"] = time.time()
+        async with self._tx() as conn:
+            await conn.execute(update(SESSIONS).where(SESSIONS.c.id == session_id).values(**values))
+
+    # ------------------------------------------------------------------ responses
+
+    async def create_response(self, row: ResponseRow, events: Sequence[dict[str, Any]],
+                              transcript: Sequence[tuple[int, dict[str, Any]]] = (), *,
+                              new_session: SessionRow | None = None, expected_head: str | None = None,
+                              session_updates: dict[str, Any] | None = None) -> bool:
+        """Insert a response (and its session when new) in one transaction. For an existing session the head
+        moves from ``expected_head`` to this response only if nobody moved it first (returns False then)."""
+        now = time.time()
+        try:
+            await self._insert_response(row, events, transcript, new_session, expected_head, session_updates, now)
+        except _HeadMoved:
+            return False
+        return True
+
+    async def _insert_response(self, row, events, transcript, new_session, expected_head, session_updates,
+                               now) -> None:
+        async with self._tx() as conn:
+            if new_session is not None:
+                await conn.execute(insert(SESSIONS).values(**new_session.model_dump()))
+            else:
+                moved = await conn.execute(update(SESSIONS).where(
+                    SESSIONS.c.id == row.session_id,
+                    SESSIONS.c.head_response_id.is_(None) if expected_head is None
+                    else SESSIONS.c.head_response_id == expected_head,
+                ).values(head_response_id=row.id, updated_at=now, **(session_updates or {})))
+                if moved.rowcount != 1:
+                    raise _HeadMoved()
+            await conn.execute(insert(RESPONSES).values(**row.model_dump()))
+            await conn.execute(insert(EVENTS), [
+                {"response_id": row.id, "sequence_number": e["sequence_number"], "type": e["type"], "data": e,
+                 "created_at": now} for e in events])
+            if transcript:
+                await conn.execute(insert(TRANSCRIPT), [
+                    {"response_id": row.id, "position": p, "message": m} for p, m in transcript])
+
+    async def append(self, batch: Append) -> None:
+        now = time.time()
+        async with self._tx() as conn:
+            query = select(RESPONSES.c.last_sequence).where(RESPONSES.c.id == batch.response_id)
+            if not self.is_sqlite:
+                query = query.with_for_update()
+            last = (await conn.execute(query)).scalar_one()
+            if last != batch.expected_last_sequence:
+                raise SequenceConflict(
+                    f"{batch.response_id}: expected last sequence {batch.expected_last_sequence}, found {last}")
+            if batch.events:
+                await conn.execute(insert(EVENTS), [
+                    {"response_id": batch.response_id, "sequence_number": e["sequence_number"], "type": e["type"],
+                     "data": e, "created_at": now} for e in batch.events])
+            values: dict[str, Any] = {"snapshot": batch.snapshot, "status": batch.status, "updated_at": now}
+            if batch.events:
+                values["last_sequence"] = batch.events[-1]["sequence_number"]
+            if batch.lease is not None:
+                values["owner_replica"], values["lease_expires_at"] = batch.lease
+            await conn.execute(update(RESPONSES).where(RESPONSES.c.id == batch.response_id).values(**values))
+            for artifact in batch.artifacts:
+                exists = (await conn.execute(select(ARTIFACTS.c.key).where(
+                    ARTIFACTS.c.response_id == batch.response_id, ARTIFACTS.c.key == artifact["key"]))).first()
+                if exists is None:
+                    await conn.execute(insert(ARTIFACTS).values(
+                        response_id=batch.response_id, key=artifact["key"], session_id=artifact["session_id"],
+                        type=artifact["type"], data=artifact["data"], created_at=now))
+            if batch.transcript:
+                await conn.execute(insert(TRANSCRIPT), [
+                    {"response_id": batch.response_id, "position": p, "message": m} for p, m in batch.transcript])
+            if batch.session_spent_usd is not None and batch.session_id is not None:
+                await conn.execute(update(SESSIONS).where(SESSIONS.c.id == batch.session_id).values(
+                    spent_usd=batch.session_spent_usd, updated_at=now))
+
+    async def get_response(self, response_id: str) -> ResponseRow | None:
+        async with self.engine.connect() as conn:
+            found = (await conn.execute(select(RESPONSES).where(RESPONSES.c.id == response_id))).mappings().first()
+        return ResponseRow.model_validate(dict(found)) if found else None
+
+    async def find_idempotent(self, owner_id: str, key: str) -> ResponseRow | None:
+        async with self.engine.connect() as conn:
+            found = (await conn.execute(select(RESPONSES).where(
+                RESPONSES.c.owner_id == owner_id, RESPONSES.c.idempotency_key == key))).mappings().first()
+        return ResponseRow.model_validate(dict(found)) if found else None
+
+    async def events_after(self, response_id: str, after: int, limit: int = 1000) -> list[dict[str, Any]]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(EVENTS.c.data).where(EVENTS.c.response_id == response_id, EVENTS.c.sequence_number > after)
+                .order_by(EVENTS.c.sequence_number).limit(limit))).scalars().all()
+        return list(rows)
+
+    async def transcript(self, response_id: str) -> list[dict[str, Any]]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(TRANSCRIPT.c.message).where(TRANSCRIPT.c.response_id == response_id)
+                                       .order_by(TRANSCRIPT.c.position))).scalars().all()
+        return list(rows)
+
+    async def artifacts(self, *, response_id: str | None = None, session_id: str | None = None) -> list[dict]:
+        query = select(ARTIFACTS.c.data).order_by(ARTIFACTS.c.created_at, ARTIFACTS.c.key)
+        query = query.where(ARTIFACTS.c.response_id == response_id) if response_id else query.where(
+            ARTIFACTS.c.session_id == session_id)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).scalars().all()
+        return list(rows)
+
+    async def live_sessions(self, owner_id: str | None = None) -> int:
+        """Sessions with a turn queued or running (optionally of one account)."""
+        query = select(func.count(func.distinct(RESPONSES.c.session_id))).where(
+            RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
+        if owner_id is not None:
+            query = query.where(RESPONSES.c.owner_id == owner_id)
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def stale_running(self, replica_id: str, now: float, *, all_foreign: bool) -> list[ResponseRow]:
+        """Running responses whose owner is gone: a foreign replica with an expired lease (or any, if ``all_foreign``)."""
+        query = select(RESPONSES).where(RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        stale = []
+        for found in rows:
+            row = ResponseRow.model_validate(dict(found))
+            if row.owner_replica == replica_id:
+                continue
+            if all_foreign or row.lease_expires_at is None or row.lease_expires_at < now:
+                stale.append(row)
+        return stale
+
+    async def heartbeat(self, replica_id: str, lease_expires_at: float) -> None:
+        async with self._tx() as conn:
+            await conn.execute(update(RESPONSES).where(
+                RESPONSES.c.owner_replica == replica_id, RESPONSES.c.status.in_(sorted(RUNNING_STATUSES))
+            ).values(lease_expires_at=lease_expires_at))

@@ -1,0 +1,101 @@
+"""Running one turn: in_progress → the agent loop → a settled status, with every failure mapped to the response."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+from importlib import resources
+from typing import Any
+
+from agent.context import patch_dangling_tool_calls
+from agent.loop import AgentLoop, TurnCancelled, TurnFailed
+from agent.models import Artifact, IncompleteDetails, ResponseError
+from agent.runtime import SessionRuntime
+from agent.settings import Settings
+from agent.store.store import Store
+from agent.tools import Tool, ToolContext
+from agent.writer import TurnWriter
+from agent import events as ev
+
+log = logging.getLogger("ml_intern.turn")
+
+
+def system_prompt(username: str, *, can_write: bool, can_jobs: bool) -> str:
+    template = resources.files("agent.prompts").joinpath("system.md").read_text()
+    prompt = template.replace("{username}", username).replace("{date}", datetime.date.today().isoformat())
+    missing = [what for what, ok in (("create or write repos", can_write), ("run HF Jobs", can_jobs)) if not ok]
+    if missing:
+        prompt += f"\nThis token may not {' or '.join(missing)}: do not try; say what the user would need."
+    return prompt
+
+
+async def chain_history(store: Store, previous_response_id: str | None) -> list[dict[str, Any]]:
+    """The conversation so far, rebuilt from the store by following previous_response_id links."""
+    chain: list[str] = []
+    current = previous_response_id
+    while current is not None and len(chain) < 10_000:
+        row = await store.get_response(current)
+        if row is None:
+            break
+        chain.append(row.id)
+        current = row.previous_response_id
+    messages: list[dict[str, Any]] = []
+    for response_id in reversed(chain):
+        messages.extend(await store.transcript(response_id))
+    return patch_dangling_tool_calls(messages)
+
+
+class TurnRunner:
+    """Executes a queued response on this replica. Owns the response's writer for the whole turn."""
+
+    def __init__(self, *, settings: Settings, store: Store, tools: list[Tool], replica_id: str) -> None:
+        self.settings = settings
+        self.store = store
+        self.tools = tools
+        self.replica_id = replica_id
+
+    async def run(self, writer: TurnWriter, runtime: SessionRuntime, *, model: str,
+                  previous_response_id: str | None, new_messages: list[dict[str, Any]],
+                  temperature: float | None, top_p: float | None) -> None:
+        identity = runtime.identity
+        try:
+            await writer.set_status("in_progress")
+            history = await chain_history(self.store, previous_response_id)
+            messages = [{"role": "system", "content": system_prompt(
+                identity.username, can_write=identity.can_write_repos, can_jobs=identity.can_run_jobs)},
+                *history, *new_messages]
+
+            def make_context(item_id: str, output_index: int) -> ToolContext:
+                async def log_line(text: str) -> None:
+                    from agent.redact import redact_text
+                    await writer.emit(ev.TOOL_LOG, item_id=item_id, output_index=output_index,
+                                      text=redact_text(text, (identity.secret(),)))
+
+                async def record(artifact: Artifact) -> None:
+                    await writer.record_artifact(artifact)
+
+                return ToolContext(identity=identity, settings=self.settings, session_id=writer.session_id,
+                                   response_id=writer.response_id, http=runtime.http, log=log_line,
+                                   record_artifact=record)
+
+            loop = AgentLoop(settings=self.settings, model=model, tools=self.tools, llm=runtime.llm, writer=writer,
+                             make_context=make_context, cancelled=runtime.cancelled,
+                             secrets=(identity.secret(),), temperature=temperature, top_p=top_p)
+            await loop.run(messages)
+            await writer.set_status("completed")
+        except TurnCancelled:
+            await writer.set_status("cancelled")
+        except TurnFailed as exc:
+            await writer.set_status("failed", error=ResponseError(code=exc.code, message=exc.message))
+        except asyncio.CancelledError:
+            # The process is shutting down: leave a resumable marker, as a crash would after recovery.
+            await asyncio.shield(writer.set_status(
+                "incomplete", incomplete=IncompleteDetails(reason="server_restart")))
+            raise
+        except Exception:
+            log.exception("turn %s crashed", writer.response_id)
+            await writer.set_status("failed", error=ResponseError(
+                code="server_error", message="The agent runtime failed unexpectedly; the turn was stopped."))
+        finally:
+            await writer.close()

@@ -1,0 +1,130 @@
+"""The single writer of one response's event log.
+
+It assigns gapless sequence numbers, keeps the projection in memory, and commits events with the projection
+in one transaction. Durable events (status, items, artifacts, approvals) are committed before ``emit``
+returns; text deltas and logs are group-committed within ``delta_flush_ms``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from agent import events as ev
+from agent.bus import EventBus
+from agent.models import Artifact, IncompleteDetails, ResponseError, ResponseObject
+from agent.redact import redact
+from agent.store.store import Append, Store
+from agent.store.tables import ResponseRow
+
+
+class TurnWriter:
+    def __init__(self, store: Store, bus: EventBus, row: ResponseRow, *, flush_ms: int,
+                 session_spent_usd: float = 0.0, transcript_length: int = 0,
+                 lease: tuple[str, float] | None = None) -> None:
+        # lease = (replica id, lease seconds): every flush while running extends the lease.
+        self.store = store
+        self.bus = bus
+        self.response_id = row.id
+        self.session_id = row.session_id
+        self.state = ResponseObject.model_validate(row.snapshot)
+        self.session_spent_usd = session_spent_usd
+        self._committed_seq = row.last_sequence
+        self._next_seq = row.last_sequence + 1
+        self._flush_delay = flush_ms / 1000
+        self._pending: list[dict[str, Any]] = []
+        self._pending_artifacts: list[dict[str, Any]] = []
+        self._pending_transcript: list[tuple[int, dict[str, Any]]] = []
+        self._transcript_length = transcript_length
+        self._lease = lease
+        self._spend_dirty = False
+        self._lock = asyncio.Lock()
+        self._timer: asyncio.TimerHandle | None = None
+        self._background: set[asyncio.Task] = set()
+
+    @property
+    def last_sequence(self) -> int:
+        return self._next_seq - 1
+
+    async def emit(self, event_type: str, **payload: Any) -> dict[str, Any]:
+        event = {"type": event_type, **payload, "sequence_number": self._next_seq}
+        self._next_seq += 1
+        self.state = ev.apply(self.state, event)
+        self._pending.append(event)
+        if event_type in ev.DEFERRABLE_EVENTS:
+            self._schedule_flush()
+        else:
+            await self.flush()
+        return event
+
+    async def set_status(self, status: str, *, error: ResponseError | None = None,
+                         incomplete: IncompleteDetails | None = None) -> dict[str, Any]:
+        event_type = {"queued": ev.QUEUED, "in_progress": ev.IN_PROGRESS, "completed": ev.COMPLETED,
+                      "failed": ev.FAILED, "incomplete": ev.INCOMPLETE, "cancelled": ev.CANCELLED}[status]
+        settled = status in ("completed", "failed", "cancelled", "incomplete")
+        snapshot = ev.with_status(self.state, status, error=error, incomplete=incomplete,
+                                  completed_at=int(time.time()) if settled else None)
+        if settled:
+            self._lease = None
+        return await self.emit(event_type, response=snapshot.public())
+
+    async def record_artifact(self, artifact: Artifact) -> bool:
+        """Record an artifact once per response; returns False when it was already recorded."""
+        if any(Artifact.model_validate(a).key == artifact.key for a in self.state.artifacts):
+            return False
+        self._pending_artifacts.append({"key": artifact.key, "type": artifact.type, "data": artifact.public(),
+                                        "session_id": self.session_id})
+        await self.emit(ev.ARTIFACT_CREATED, artifact=artifact.public())
+        return True
+
+    def add_transcript(self, message: dict[str, Any]) -> None:
+        """Queue a chat message of this turn; it is committed with the next flush."""
+        self._pending_transcript.append((self._transcript_length, redact(message)))
+        self._transcript_length += 1
+
+    def add_spend(self, usd: float) -> None:
+        self.session_spent_usd = round(self.session_spent_usd + usd, 6)
+        self._spend_dirty = True
+
+    def _schedule_flush(self) -> None:
+        if self._timer is None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(self._flush_delay, self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        self._timer = None
+        task = asyncio.ensure_future(self.flush())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def flush(self) -> None:
+        # Shielded: a cancelled caller must not abandon a transaction half-way.
+        await asyncio.shield(self._flush())
+
+    async def _flush(self) -> None:
+        async with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if not (self._pending or self._pending_transcript or self._pending_artifacts or self._spend_dirty):
+                return
+            batch, self._pending = self._pending, []
+            artifacts, self._pending_artifacts = self._pending_artifacts, []
+            transcript, self._pending_transcript = self._pending_transcript, []
+            spend_dirty, self._spend_dirty = self._spend_dirty, False
+            status = self.state.status
+            lease = ((self._lease[0], time.time() + self._lease[1]) if self._lease else (None, None)) if batch else None
+            await self.store.append(Append(
+                response_id=self.response_id, expected_last_sequence=self._committed_seq, events=batch,
+                snapshot=self.state.public(), status=status, artifacts=artifacts, transcript=transcript,
+                lease=lease, session_spent_usd=self.session_spent_usd if spend_dirty else None,
+                session_id=self.session_id))
+            if batch:
+                self._committed_seq = batch[-1]["sequence_number"]
+                self.bus.publish(self.response_id, batch)
+
+    async def close(self) -> None:
+        await self.flush()
+        for task in list(self._background):
+            await task

@@ -1,0 +1,40 @@
+"""The Starlette application: /v1 (Responses API), /mcp, health. One AgentService behind both front doors."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+
+from agent.errors import ServiceError
+from agent.service import AgentService
+from agent.settings import Settings
+from responses_api import errors
+from responses_api.routes import routes
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        service = await AgentService.start(settings)
+        app.state.service = service
+        try:
+            yield
+        finally:
+            await service.close()
+
+    app = Starlette(
+        routes=list(routes),
+        lifespan=lifespan,
+        exception_handlers={
+            ServiceError: errors.on_service_error,
+            HTTPException: errors.on_http_exception,
+            Exception: errors.on_unexpected,
+        },
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,41 @@
+"""``ml-intern-api serve``: run the server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import tempfile
+
+
+def _isolate_huggingface_hub() -> None:
+    # huggingface_hub reads these once, at import: the server must never pick up a machine-wide token,
+    # endpoint or cache, and sends no telemetry.
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+    os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="ml-intern-hf-home-")
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_ENDPOINT"):
+        os.environ.pop(name, None)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="ml-intern-api", description="The ML Intern API server.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="Serve /v1 and /mcp.")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+
+    _isolate_huggingface_hub()
+    import uvicorn
+
+    from agent.settings import Settings
+    from responses_api.app import create_app
+
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level,
+                timeout_graceful_shutdown=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The OpenAI error envelope on every non-2xx answer."""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from agent.errors import ServiceError
+
+log = logging.getLogger("ml_intern.http")
+
+_STATUS_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+                 404: "not_found_error", 405: "invalid_request_error", 409: "conflict_error",
+                 413: "invalid_request_error", 429: "rate_limit_error"}
+
+
+def envelope(status: int, message: str, *, code: str | None, param: str | None = None,
+             type_: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"error": {"message": message, "type": type_ or _STATUS_TYPES.get(status, "server_error"),
+                      "param": param, "code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def service_error_response(exc: ServiceError) -> JSONResponse:
+    headers = {}
+    if exc.status == 401:
+        headers["www-authenticate"] = 'Bearer realm="huggingface"'
+    if exc.retryable is False or exc.status in (409,):
+        # The openai SDK retries 409/429/5xx: tell it when a retry cannot help.
+        headers["x-should-retry"] = "false"
+    return envelope(exc.status, exc.message, code=exc.code, param=exc.param, type_=exc.type, headers=headers)
+
+
+def validation_error_response(exc: ValidationError) -> JSONResponse:
+    first = exc.errors()[0]
+    param = ".".join(str(part) for part in first["loc"]) or None
+    if first["type"] == "extra_forbidden":
+        return envelope(400, f"Unknown parameter: '{param}'.", code="unknown_parameter", param=param)
+    if first["type"] == "missing":
+        return envelope(400, f"Missing required parameter: '{param}'.", code="missing_required_parameter",
+                        param=param)
+    message = first["msg"].removeprefix("Value error, ")
+    return envelope(400, f"Invalid value for '{param}': {message}.", code="invalid_value", param=param)
+
+
+async def on_service_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    return service_error_response(exc)
+
+
+async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return envelope(404, f"Unknown route: {request.method} {request.url.path}", code="route_not_found")
+    if exc.status_code == 405:
+        return envelope(405, f"Method {request.method} is not allowed on {request.url.path}.",
+                        code="method_not_allowed", headers=dict(exc.headers or {}))
+    return envelope(exc.status_code, str(exc.detail), code=None)
+
+
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return envelope(500, "The server failed to handle this request.", code="server_error")

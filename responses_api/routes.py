@@ -1,0 +1,140 @@
+"""/v1 routes: parse, authenticate, call the service, render. No rule lives here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from agent.errors import InvalidRequest
+from agent.identity import Identity
+from agent.models import CreateResponseRequest
+from agent.service import AgentService
+from responses_api.errors import envelope, validation_error_response
+from responses_api.sse import sse_response
+
+# Bodies beyond this are refused before parsing (200 messages × 100,000 chars fits).
+MAX_BODY_BYTES = 24 * 1024 * 1024
+
+
+def _service(request: Request) -> AgentService:
+    return request.app.state.service
+
+
+async def _identity(request: Request) -> Identity:
+    return await _service(request).authenticate(request.headers.get("authorization"))
+
+
+async def _json_body(request: Request) -> Any:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise InvalidRequest(f"Request body exceeds {MAX_BODY_BYTES} bytes.", code="request_too_large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise InvalidRequest(f"Request body exceeds {MAX_BODY_BYTES} bytes.", code="request_too_large")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"The request body is not valid JSON: {exc}.", code="invalid_json") from None
+
+
+def _starting_after(request: Request) -> int:
+    raw = request.query_params.get("starting_after")
+    if raw is None:
+        raw = request.headers.get("last-event-id")
+    if raw is None or raw == "":
+        return -1
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidRequest("starting_after / Last-Event-ID must be an integer sequence number.",
+                             code="invalid_value", param="starting_after") from None
+    if value < -1:
+        raise InvalidRequest("starting_after must be -1 or greater.", code="invalid_value", param="starting_after")
+    return value
+
+
+async def create_response(request: Request) -> Response:
+    identity = await _identity(request)
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
+    try:
+        create = CreateResponseRequest.model_validate(body)
+    except ValidationError as exc:
+        return validation_error_response(exc)
+    service = _service(request)
+    response = await service.submit(identity, create, idempotency_key=request.headers.get("idempotency-key"))
+    if create.stream:
+        return sse_response(service.subscribe(identity, response.id, starting_after=-1))
+    if not create.background:
+        response = await service.wait(identity, response.id, timeout=create.wait_timeout_seconds)
+    return JSONResponse(response.public())
+
+
+async def retrieve_response(request: Request) -> Response:
+    identity = await _identity(request)
+    service = _service(request)
+    response_id = request.path_params["response_id"]
+    stream = request.query_params.get("stream", "false").lower()
+    if stream not in ("true", "false", "1", "0"):
+        raise InvalidRequest("stream must be true or false.", code="invalid_value", param="stream")
+    if stream in ("true", "1"):
+        starting_after = _starting_after(request)
+        await service.get(identity, response_id)  # 404 before the stream starts
+        return sse_response(service.subscribe(identity, response_id, starting_after=starting_after))
+    return JSONResponse((await service.get(identity, response_id)).public())
+
+
+async def response_events(request: Request) -> Response:
+    identity = await _identity(request)
+    service = _service(request)
+    response_id = request.path_params["response_id"]
+    starting_after = _starting_after(request)
+    await service.get(identity, response_id)
+    return sse_response(service.subscribe(identity, response_id, starting_after=starting_after))
+
+
+async def cancel_response(request: Request) -> Response:
+    identity = await _identity(request)
+    response = await _service(request).cancel(identity, request.path_params["response_id"])
+    return JSONResponse(response.public())
+
+
+async def list_response_artifacts(request: Request) -> Response:
+    identity = await _identity(request)
+    artifacts = await _service(request).list_artifacts(identity, response_id=request.path_params["response_id"])
+    return JSONResponse({"object": "list", "data": artifacts})
+
+
+async def model_config(request: Request) -> Response:
+    return JSONResponse(_service(request).model_config())
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def not_found(request: Request) -> Response:
+    return envelope(404, f"Unknown route: {request.method} {request.url.path}", code="route_not_found")
+
+
+routes = [
+    Route("/v1/responses", create_response, methods=["POST"]),
+    Route("/v1/responses/{response_id}", retrieve_response, methods=["GET"]),
+    Route("/v1/responses/{response_id}/events", response_events, methods=["GET"]),
+    Route("/v1/responses/{response_id}/cancel", cancel_response, methods=["POST"]),
+    Route("/v1/responses/{response_id}/artifacts", list_response_artifacts, methods=["GET"]),
+    Route("/api/config/model", model_config, methods=["GET"]),
+    Route("/healthz", healthz, methods=["GET"]),
+]

@@ -1,0 +1,48 @@
+"""`python -m tests.emulator --port 9000 [--host 127.0.0.1]` — run the emulator by hand."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from .server import _Server, bind_socket, make_config
+from .state import EmulatorState
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__)
+    parser.add_argument("--port", type=int, default=9000, help="port to listen on (0 = pick a free one)")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    return parser.parse_args(argv)
+
+
+def banner(host: str, port: int) -> str:
+    base = f"http://{host}:{port}"
+    return "\n".join([
+        "Hugging Face emulator listening:",
+        f"  ML_INTERN_HUB_URL={base}",
+        f"  ML_INTERN_ROUTER_URL={base}/v1",
+        f"  ML_INTERN_DATASETS_SERVER_URL={base}",
+        "Tokens: hf_emu_alice, hf_emu_bob, hf_emu_carol_noinfer, hf_emu_dave_fg, hf_emu_erin_read, hf_emu_org_acme",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sock = bind_socket(args.host, args.port)
+    print(banner(args.host, sock.getsockname()[1]), flush=True)
+    server = _Server(make_config(EmulatorState(), log_level=args.log_level))
+    server.config.access_log = True
+    try:
+        asyncio.run(server.serve(sockets=[sock]))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

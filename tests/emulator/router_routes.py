@@ -1,0 +1,204 @@
+"""Inference Providers router (OpenAI-compatible): /v1/models and /v1/chat/completions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from .accounts import INFERENCE_PERMISSION, bearer_token
+from .errors import INVALID_CREDENTIALS, openai_error
+from .scripted_model import (
+    Answer,
+    Failure,
+    ScriptError,
+    estimate_tokens,
+    plan_reply,
+    prompt_text,
+    split_arguments,
+)
+
+POLICIES = ("fastest", "cheapest", "preferred")
+FAILURE_BODIES = {
+    429: ("Rate limit reached for requests (emulated). Please retry.", "rate_limit_error", "rate_limit_exceeded"),
+    500: ("The provider returned an internal error (emulated).", "server_error", "internal_error"),
+    503: ("The provider is temporarily unavailable (emulated).", "server_error", "service_unavailable"),
+}
+
+
+def _authenticate(state: Any, request: Request) -> tuple[Any, Response | None]:
+    account = state.account_for_token(bearer_token(request))
+    if account is None:
+        return None, openai_error(401, INVALID_CREDENTIALS, "authentication_error", "invalid_api_key")
+    if not account.can_infer:
+        msg = (
+            f"This authentication method does not have sufficient permissions to call Inference Providers "
+            f"on behalf of {account.kind} {account.name}. The token needs the '{INFERENCE_PERMISSION}' permission."
+        )
+        return account, openai_error(403, msg, "permission_error", "insufficient_permissions")
+    bill_to = request.headers.get("x-hf-bill-to")
+    if bill_to and not account.is_member_of(bill_to):
+        msg = f"User {account.name} is not a member of organization '{bill_to}' and cannot bill to it."
+        return account, openai_error(403, msg, "permission_error", "bill_to_forbidden")
+    return account, None
+
+
+def _resolve_provider(state: Any, model: str) -> tuple[str, str] | Response:
+    """'org/model[:provider|:fastest|:cheapest]' -> (base model id, provider)."""
+    base, _, suffix = model.partition(":")
+    entry = state.catalog.inference_models.get(base)
+    if entry is None:
+        return openai_error(
+            400, f"The requested model '{base}' is not supported by any provider you have enabled.",
+            "invalid_request_error", "model_not_supported", "model",
+        )
+    live = [p for p in entry["providers"] if p["status"] == "live"]
+    if suffix in ("", "fastest", "preferred"):
+        return base, live[0]["provider"]
+    if suffix == "cheapest":
+        cheapest = min(live, key=lambda p: p["pricing"]["input"] + p["pricing"]["output"])
+        return base, cheapest["provider"]
+    if any(p["provider"] == suffix for p in live):
+        return base, suffix
+    return openai_error(
+        400, f"The requested model '{base}' is not supported by provider '{suffix}'.",
+        "invalid_request_error", "model_not_supported", "model",
+    )
+
+
+def _usage(request_body: dict[str, Any], answer: Answer) -> dict[str, int]:
+    prompt = estimate_tokens(prompt_text(request_body["messages"]))
+    produced = answer.text + "".join(c.name + c.arguments for c in answer.tool_calls)
+    completion = estimate_tokens(produced)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _completion(cid: str, model: str, answer: Answer, usage: dict[str, int]) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": answer.text or None, "refusal": None}
+    if answer.tool_calls:
+        message["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in answer.tool_calls
+        ]
+    return {
+        "id": cid,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "system_fingerprint": None,
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": answer.finish_reason}],
+        "usage": usage,
+    }
+
+
+async def _stream(cid: str, model: str, answer: Answer, usage: dict[str, int], include_usage: bool) -> AsyncIterator[bytes]:
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any] | None, finish: str | None = None, *, last_usage: bool = False) -> bytes:
+        body: dict[str, Any] = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "system_fingerprint": None,
+            "choices": [] if last_usage else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
+        if include_usage:
+            body["usage"] = usage if last_usage else None
+        return f"data: {json.dumps(body)}\n\n".encode()
+
+    if answer.hang_ms:
+        await asyncio.sleep(answer.hang_ms / 1000)
+    yield chunk({"role": "assistant", "content": ""})
+    for i, piece in enumerate(answer.text_chunks()):
+        if i and answer.delay_ms:
+            await asyncio.sleep(answer.delay_ms / 1000)
+        yield chunk({"content": piece})
+    for index, call in enumerate(answer.tool_calls):
+        yield chunk({"tool_calls": [{"index": index, "id": call.id, "type": "function",
+                                     "function": {"name": call.name, "arguments": ""}}]})
+        for fragment in split_arguments(call.arguments):
+            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]})
+    yield chunk({}, answer.finish_reason)
+    if include_usage:
+        yield chunk(None, last_usage=True)
+    yield b"data: [DONE]\n\n"
+
+
+def _chat_handler(state: Any):
+    async def handler(request: Request) -> Response:
+        _, err = _authenticate(state, request)
+        if err is not None:
+            return err
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return openai_error(400, "Request body is not valid JSON.", "invalid_request_error", "invalid_json")
+        if not isinstance(body, dict) or not isinstance(body.get("model"), str):
+            return openai_error(400, "'model' is required.", "invalid_request_error", "missing_model", "model")
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return openai_error(400, "'messages' must be a non-empty list.", "invalid_request_error",
+                                "invalid_messages", "messages")
+        resolved = _resolve_provider(state, body["model"])
+        if isinstance(resolved, Response):
+            return resolved
+        base_model, provider = resolved
+        try:
+            plan = plan_reply(state, base_model, messages)
+        except ScriptError as exc:
+            return openai_error(400, str(exc), "invalid_request_error", "emulator_script_invalid")
+
+        if isinstance(plan, Failure):
+            message, type_, code = FAILURE_BODIES[plan.status]
+            headers = {"Retry-After": "0"} if plan.status == 429 else None
+            return openai_error(plan.status, message, type_, code, headers=headers)
+
+        headers = {"x-inference-provider": provider}
+        cid = f"chatcmpl-{uuid.uuid4().hex}"
+        usage = _usage(body, plan)
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return StreamingResponse(
+                _stream(cid, base_model, plan, usage, include_usage),
+                media_type="text/event-stream",
+                headers={**headers, "Cache-Control": "no-cache"},
+            )
+        if plan.hang_ms:
+            await asyncio.sleep(plan.hang_ms / 1000)
+        return JSONResponse(_completion(cid, base_model, plan, usage), headers=headers)
+
+    return handler
+
+
+def _models_handler(state: Any):
+    async def handler(request: Request) -> Response:
+        return JSONResponse({"object": "list", "data": list(state.catalog.inference_models.values())})
+
+    return handler
+
+
+def _model_handler(state: Any):
+    async def handler(request: Request) -> Response:
+        entry = state.catalog.inference_models.get(request.path_params["model_id"])
+        if entry is None:
+            return openai_error(404, f"Model '{request.path_params['model_id']}' not found.",
+                                "invalid_request_error", "model_not_found", "model")
+        return JSONResponse(entry)
+
+    return handler
+
+
+def routes(state: Any) -> list[BaseRoute]:
+    return [
+        Route("/v1/models", _models_handler(state), methods=["GET"]),
+        Route("/v1/models/{model_id:path}", _model_handler(state), methods=["GET"]),
+        Route("/v1/chat/completions", _chat_handler(state), methods=["POST"]),
+    ]

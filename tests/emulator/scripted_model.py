@@ -1,0 +1,221 @@
+"""The scripted model: turns an ```emulator-script``` block in the last user message into replies.
+
+Pure planning logic (no HTTP): `plan_reply()` returns either a `Failure` (answer with an error
+status this time) or an `Answer` (text and/or tool calls, plus timing) for the current turn.
+
+Stateless with respect to the conversation: the turn to play is the number of assistant messages
+after the last user message. Only injected failures (which leave no trace in the conversation) are
+counted, in `EmulatorState`, keyed by (hash of the script text, turn index).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+SCRIPT_RE = re.compile(r"```emulator-script[^\n]*\n(.*?)```", re.DOTALL)
+BAD_ARGUMENTS = '{"query": "unterminated'
+DEFAULT_CHUNK_CHARS = 20
+ERROR_STATUSES = (429, 500, 503)
+
+
+class ScriptError(ValueError):
+    """The script block is not valid; reported to the caller as a 400."""
+
+
+@dataclass
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # JSON text (possibly malformed on purpose)
+
+
+@dataclass
+class Answer:
+    text: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    chunks: int | None = None  # number of text chunks when streaming
+    delay_ms: int = 0  # between text chunks
+    hang_ms: int = 0  # before answering / before the first chunk
+
+    @property
+    def finish_reason(self) -> str:
+        return "tool_calls" if self.tool_calls else "stop"
+
+    def text_chunks(self) -> list[str]:
+        if not self.text:
+            return []
+        n = self.chunks or math.ceil(len(self.text) / DEFAULT_CHUNK_CHARS)
+        n = max(1, min(n, len(self.text)))
+        size = math.ceil(len(self.text) / n)
+        return [self.text[i : i + size] for i in range(0, len(self.text), size)]
+
+
+@dataclass
+class Failure:
+    status: int
+
+
+@dataclass
+class _Turn:
+    step: dict[str, Any] | list[Any] | None  # None = default answer (script exhausted)
+    errors: list[int] = field(default_factory=list)  # statuses to fail with, in order
+    hang_ms: int = 0
+    hang_times: int | None = None  # None = every attempt
+
+
+# ----------------------------------------------------------------------------- message helpers
+
+def message_text(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+def estimate_tokens(text: str) -> int:
+    return max(1, math.ceil(len(text) / 4))
+
+
+def prompt_text(messages: list[dict[str, Any]]) -> str:
+    parts = []
+    for m in messages:
+        parts.append(message_text(m))
+        for call in m.get("tool_calls") or []:
+            fn = call.get("function") or {}
+            parts.append(str(fn.get("name", "")) + str(fn.get("arguments", "")))
+    return "".join(parts)
+
+
+def split_arguments(arguments: str) -> list[str]:
+    """Split a tool-call arguments string into 2-3 fragments (to exercise client accumulation)."""
+    if len(arguments) < 2:
+        return [arguments]
+    n = 3 if len(arguments) >= 6 else 2
+    size = math.ceil(len(arguments) / n)
+    return [arguments[i : i + size] for i in range(0, len(arguments), size)]
+
+
+# ----------------------------------------------------------------------------- script parsing
+
+def find_script(messages: list[dict[str, Any]]) -> tuple[str | None, int, str]:
+    """Return (script text or None, index of the last user message, that message's text)."""
+    for idx in range(len(messages) - 1, -1, -1):
+        if messages[idx].get("role") == "user":
+            text = message_text(messages[idx])
+            match = SCRIPT_RE.search(text)
+            return (match.group(1) if match else None), idx, text
+    return None, -1, ""
+
+
+def _is_modifier(step: Any) -> bool:
+    return isinstance(step, dict) and ("error" in step or "hang_ms" in step) and not (
+        {"say", "call", "calls", "bad_arguments"} & step.keys()
+    )
+
+
+def parse_turns(script: str) -> list[_Turn]:
+    try:
+        steps = json.loads(script)
+    except json.JSONDecodeError as exc:
+        raise ScriptError(f"emulator-script is not valid JSON: {exc}") from exc
+    if not isinstance(steps, list):
+        raise ScriptError("emulator-script must be a JSON list of steps")
+    turns: list[_Turn] = []
+    pending = _Turn(step=None)
+    for step in steps:
+        if _is_modifier(step):
+            if "error" in step:
+                status = step["error"]
+                if status not in ERROR_STATUSES:
+                    raise ScriptError(f"error status must be one of {ERROR_STATUSES}, got {status!r}")
+                pending.errors += [int(status)] * int(step.get("times", 1))
+            if "hang_ms" in step:
+                pending.hang_ms += int(step["hang_ms"])
+                if "times" in step and "error" not in step:
+                    pending.hang_times = int(step["times"])
+            continue
+        _validate_answer_step(step)
+        pending.step = step
+        turns.append(pending)
+        pending = _Turn(step=None)
+    if pending.errors or pending.hang_ms:
+        turns.append(pending)  # trailing modifiers attach to the default answer
+    return turns
+
+
+def _validate_answer_step(step: Any) -> None:
+    calls = step if isinstance(step, list) else None
+    if isinstance(step, dict):
+        unknown = step.keys() - {"say", "chunks", "delay_ms", "call", "arguments", "calls", "bad_arguments"}
+        if unknown:
+            raise ScriptError(f"unknown step keys: {sorted(unknown)}")
+        calls = step.get("calls") or []
+    elif not isinstance(step, list):
+        raise ScriptError(f"a step must be an object or a list of calls, got {step!r}")
+    for call in calls:
+        if not isinstance(call, dict) or not ({"call", "bad_arguments"} & call.keys()):
+            raise ScriptError(f"a call must be {{'call': name, 'arguments': {{...}}}} or {{'bad_arguments': name}}, got {call!r}")
+
+
+def _tool_call(turn_index: int, i: int, spec: dict[str, Any]) -> ToolCall:
+    call_id = f"call_{turn_index}_{i}"
+    if "bad_arguments" in spec:
+        return ToolCall(call_id, str(spec["bad_arguments"]), BAD_ARGUMENTS)
+    return ToolCall(call_id, str(spec["call"]), json.dumps(spec.get("arguments", {})))
+
+
+def _answer_from_step(step: dict[str, Any] | list[Any], turn_index: int) -> Answer:
+    if isinstance(step, list):
+        specs, text, chunks, delay = step, "", None, 0
+    else:
+        specs = list(step.get("calls") or [])
+        if "call" in step or "bad_arguments" in step:
+            specs.insert(0, {k: step[k] for k in ("call", "arguments", "bad_arguments") if k in step})
+        text, chunks, delay = str(step.get("say", "")), step.get("chunks"), int(step.get("delay_ms", 0))
+    calls = [_tool_call(turn_index, i, spec) for i, spec in enumerate(specs)]
+    return Answer(text=text, tool_calls=calls, chunks=chunks, delay_ms=delay)
+
+
+# ----------------------------------------------------------------------------- planning
+
+def default_text(model_id: str, user_text: str | None) -> str:
+    text = f"Emulated answer from {model_id}."
+    if user_text is not None:
+        snippet = user_text.strip()[:60]
+        text += f' You said: "{snippet}"'
+    return text
+
+
+def plan_reply(state: Any, model_id: str, messages: list[dict[str, Any]]) -> Answer | Failure:
+    script, user_idx, user_text = find_script(messages)
+    if script is None:
+        return Answer(text=default_text(model_id, user_text))
+    turns = parse_turns(script)
+    turn_index = sum(1 for m in messages[user_idx + 1 :] if m.get("role") == "assistant")
+    if turn_index >= len(turns):
+        return Answer(text=default_text(model_id, None))
+    turn = turns[turn_index]
+    digest = hashlib.sha256(script.encode()).hexdigest()[:16]
+
+    if turn.errors:
+        attempt = state.consume_attempt(("error", digest, turn_index))
+        if attempt < len(turn.errors):
+            return Failure(status=turn.errors[attempt])
+    hang = 0
+    if turn.hang_ms:
+        if turn.hang_times is None or state.consume_attempt(("hang", digest, turn_index)) < turn.hang_times:
+            hang = turn.hang_ms
+
+    if turn.step is None:
+        answer = Answer(text=default_text(model_id, None))
+    else:
+        answer = _answer_from_step(turn.step, turn_index)
+    answer.hang_ms = hang
+    return answer

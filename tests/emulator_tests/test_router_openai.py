@@ -1,0 +1,201 @@
+"""The real openai SDK against the emulated Inference Providers router and the scripted model."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import openai
+import pytest
+from openai import AsyncOpenAI
+
+KIMI = "moonshotai/Kimi-K2.6"
+
+
+def script(*steps) -> str:
+    return "Please do the thing.\n```emulator-script\n" + json.dumps(list(steps)) + "\n```"
+
+
+@pytest.fixture
+def client(emulator) -> AsyncOpenAI:
+    return AsyncOpenAI(base_url=emulator.router_url, api_key="hf_emu_alice", max_retries=0)
+
+
+async def collect(stream):
+    """Accumulate a streamed completion the way the product must: tool calls by index."""
+    text, calls, finish, usage, chunks = "", {}, None, None, []
+    async for chunk in stream:
+        chunks.append(chunk)
+        if chunk.usage is not None:
+            usage = chunk.usage
+        for choice in chunk.choices:
+            delta = choice.delta
+            text += delta.content or ""
+            for tc in delta.tool_calls or []:
+                slot = calls.setdefault(tc.index, {"id": None, "name": "", "arguments": ""})
+                if tc.id:
+                    slot["id"] = tc.id
+                if tc.function and tc.function.name:
+                    slot["name"] = tc.function.name
+                if tc.function and tc.function.arguments:
+                    slot["arguments"] += tc.function.arguments
+            finish = choice.finish_reason or finish
+    return text, [calls[i] for i in sorted(calls)], finish, usage, chunks
+
+
+async def test_list_models(client):
+    models = {m.id: m for m in (await client.models.list()).data}
+    assert {KIMI, "Qwen/Qwen3-Coder-480B-A35B-Instruct", "openai/gpt-oss-120b",
+            "meta-llama/Llama-3.1-8B-Instruct"} <= models.keys()
+    kimi = models[KIMI].model_dump()
+    assert kimi["owned_by"] == "moonshotai"
+    assert {p["provider"] for p in kimi["providers"]} == {"novita", "together"}
+    novita = next(p for p in kimi["providers"] if p["provider"] == "novita")
+    assert novita["context_length"] == 262144 and novita["pricing"] == {"input": 0.6, "output": 2.5}
+
+
+async def test_stream_text_tool_calls_and_usage(client):
+    messages = [{"role": "user", "content": script(
+        {"say": "Let me search for that.", "chunks": 3,
+         "calls": [{"call": "hf_search", "arguments": {"query": "whisper", "limit": 5}},
+                   {"call": "read_file", "arguments": {"path": "README.md"}}]},
+        {"say": "Done."},
+    )}]
+    stream = await client.chat.completions.create(
+        model=f"{KIMI}:novita", messages=messages, stream=True, stream_options={"include_usage": True},
+        tools=[{"type": "function", "function": {"name": "hf_search", "parameters": {"type": "object"}}}],
+    )
+    text, calls, finish, usage, chunks = await collect(stream)
+    assert text == "Let me search for that."
+    assert sum(1 for c in chunks if c.choices and c.choices[0].delta.content) == 3
+    assert finish == "tool_calls"
+    assert [c["id"] for c in calls] == ["call_0_0", "call_0_1"]
+    assert [c["name"] for c in calls] == ["hf_search", "read_file"]
+    assert json.loads(calls[0]["arguments"]) == {"query": "whisper", "limit": 5}
+    assert json.loads(calls[1]["arguments"]) == {"path": "README.md"}
+    fragments = [c for c in chunks if c.choices and c.choices[0].delta.tool_calls]
+    assert len(fragments) >= 2 + 2 * 2  # header + >=2 argument fragments per call
+    assert chunks[-1].choices == [] and usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+    assert chunks[0].id.startswith("chatcmpl-")
+
+    # Second turn: one assistant message after the user message -> step 1.
+    messages += [
+        {"role": "assistant", "content": text, "tool_calls": [
+            {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+            for c in calls]},
+        {"role": "tool", "tool_call_id": "call_0_0", "content": "[]"},
+        {"role": "tool", "tool_call_id": "call_0_1", "content": "# readme"},
+    ]
+    text, calls, finish, _, _ = await collect(await client.chat.completions.create(
+        model=KIMI, messages=messages, stream=True))
+    assert (text, calls, finish) == ("Done.", [], "stop")
+
+    # Exhausted script -> deterministic default text.
+    messages.append({"role": "assistant", "content": text})
+    text, _, _, _, _ = await collect(await client.chat.completions.create(model=KIMI, messages=messages, stream=True))
+    assert text == f"Emulated answer from {KIMI}."
+
+
+async def test_non_stream(client):
+    resp = await client.chat.completions.create(
+        model=f"{KIMI}:cheapest", messages=[{"role": "user", "content": script({"call": "ls", "arguments": {"p": "/"}})}])
+    msg = resp.choices[0].message
+    assert resp.object == "chat.completion" and resp.id.startswith("chatcmpl-")
+    assert resp.choices[0].finish_reason == "tool_calls"
+    assert msg.tool_calls[0].id == "call_0_0" and json.loads(msg.tool_calls[0].function.arguments) == {"p": "/"}
+    assert resp.usage.prompt_tokens > 0 and resp.usage.completion_tokens > 0
+
+    plain = await client.chat.completions.create(
+        model="openai/gpt-oss-120b:groq", messages=[{"role": "user", "content": "Hello there, emulator!"}])
+    assert plain.choices[0].message.content == (
+        'Emulated answer from openai/gpt-oss-120b. You said: "Hello there, emulator!"')
+    assert plain.choices[0].finish_reason == "stop"
+
+
+async def test_error_times_then_success(client, emulator):
+    messages = [{"role": "user", "content": script({"error": 429, "times": 2}, {"say": "finally"})}]
+    for _ in range(2):
+        with pytest.raises(openai.RateLimitError) as exc:
+            await client.chat.completions.create(model=KIMI, messages=messages, stream=True)
+        assert exc.value.response.headers["retry-after"] == "0"
+        assert exc.value.status_code == 429
+    text, *_ = await collect(await client.chat.completions.create(model=KIMI, messages=messages, stream=True))
+    assert text == "finally"
+    # Counters are cleared by reset.
+    httpx.post(f"{emulator.url}/_emulator/reset")
+    with pytest.raises(openai.RateLimitError):
+        await client.chat.completions.create(model=KIMI, messages=messages)
+
+
+async def test_server_errors_and_sdk_retries(emulator):
+    messages = [{"role": "user", "content": script({"error": 503}, {"error": 500}, {"say": "ok"})}]
+    strict = AsyncOpenAI(base_url=emulator.router_url, api_key="hf_emu_alice", max_retries=0)
+    with pytest.raises(openai.InternalServerError) as exc:
+        await strict.chat.completions.create(model=KIMI, messages=messages)
+    assert exc.value.status_code == 503
+    # The SDK's own retry (max_retries=1) absorbs the remaining 500.
+    retrying = AsyncOpenAI(base_url=emulator.router_url, api_key="hf_emu_alice", max_retries=1)
+    resp = await retrying.chat.completions.create(model=KIMI, messages=messages)
+    assert resp.choices[0].message.content == "ok"
+
+
+async def test_bad_arguments(client):
+    messages = [{"role": "user", "content": script({"bad_arguments": "hf_search"})}]
+    _, calls, finish, _, _ = await collect(await client.chat.completions.create(
+        model=KIMI, messages=messages, stream=True))
+    assert finish == "tool_calls" and calls[0]["name"] == "hf_search"
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(calls[0]["arguments"])
+
+
+async def test_hang_and_delay(emulator):
+    messages = [{"role": "user", "content": script({"hang_ms": 400, "times": 1}, {"say": "slow", "delay_ms": 10})}]
+    impatient = AsyncOpenAI(base_url=emulator.router_url, api_key="hf_emu_alice", max_retries=0, timeout=0.15)
+    with pytest.raises(openai.APITimeoutError):
+        await impatient.chat.completions.create(model=KIMI, messages=messages)
+    # `times: 1` -> the next attempt answers within the same short timeout.
+    resp = await impatient.chat.completions.create(model=KIMI, messages=messages)
+    assert resp.choices[0].message.content == "slow"
+
+    # Streaming: the hang happens before the first chunk (headers are already sent).
+    streaming = AsyncOpenAI(base_url=emulator.router_url, api_key="hf_emu_alice", max_retries=0)
+    msgs = [{"role": "user", "content": script({"hang_ms": 200}, {"say": "abcdefgh", "chunks": 4, "delay_ms": 20})}]
+    started = time.monotonic()
+    text, *_ = await collect(await streaming.chat.completions.create(model=KIMI, messages=msgs, stream=True))
+    assert text == "abcdefgh" and time.monotonic() - started >= 0.2 + 3 * 0.02
+
+
+async def test_unknown_model_and_provider(client):
+    with pytest.raises(openai.BadRequestError) as exc:
+        await client.chat.completions.create(model="nobody/nothing", messages=[{"role": "user", "content": "hi"}])
+    assert exc.value.code == "model_not_supported"
+    assert exc.value.body["code"] == "model_not_supported"
+    with pytest.raises(openai.BadRequestError):
+        await client.chat.completions.create(model=f"{KIMI}:groq", messages=[{"role": "user", "content": "hi"}])
+
+
+async def test_permissions(emulator):
+    carol = AsyncOpenAI(base_url=emulator.router_url, api_key="hf_emu_carol_noinfer", max_retries=0)
+    with pytest.raises(openai.PermissionDeniedError) as exc:
+        await carol.chat.completions.create(model=KIMI, messages=[{"role": "user", "content": "hi"}])
+    assert "inference.serverless.write" in exc.value.message
+    assert exc.value.body["type"] == "permission_error"
+    bad = AsyncOpenAI(base_url=emulator.router_url, api_key="hf_wrong", max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        await bad.chat.completions.create(model=KIMI, messages=[{"role": "user", "content": "hi"}])
+    for token in ("hf_emu_dave_fg", "hf_emu_erin_read"):
+        ok = AsyncOpenAI(base_url=emulator.router_url, api_key=token, max_retries=0)
+        resp = await ok.chat.completions.create(model=KIMI, messages=[{"role": "user", "content": "hi"}])
+        assert resp.choices[0].message.content.startswith("Emulated answer")
+    bob = AsyncOpenAI(base_url=emulator.router_url, api_key="hf_emu_bob", max_retries=0,
+                      default_headers={"X-HF-Bill-To": "acme"})
+    with pytest.raises(openai.PermissionDeniedError):
+        await bob.chat.completions.create(model=KIMI, messages=[{"role": "user", "content": "hi"}])
+
+
+async def test_invalid_script_is_400(client):
+    with pytest.raises(openai.BadRequestError) as exc:
+        await client.chat.completions.create(
+            model=KIMI, messages=[{"role": "user", "content": "```emulator-script\n[{\"sey\": 1}]\n```"}])
+    assert exc.value.code == "emulator_script_invalid"
