@@ -6,7 +6,11 @@ import argparse
 import asyncio
 import sys
 
-from .server import _Server, bind_socket, make_config
+import uvicorn
+
+from tests.serving import bind_socket
+
+from .app import create_app
 from .state import EmulatorState
 
 
@@ -33,8 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sock = bind_socket(args.host, args.port)
     print(banner(args.host, sock.getsockname()[1]), flush=True)
-    server = _Server(make_config(EmulatorState(), log_level=args.log_level))
-    server.config.access_log = True
+    server = uvicorn.Server(uvicorn.Config(create_app(EmulatorState()), log_level=args.log_level, lifespan="off"))
     try:
         asyncio.run(server.serve(sockets=[sock]))
     except KeyboardInterrupt:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import uvicorn
+from tests.serving import serve_in_thread
 
 from .app import create_app
 from .state import EmulatorState
-
-STARTUP_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -38,52 +33,8 @@ class EmulatorHandle:
         return self.url
 
 
-class _Server(uvicorn.Server):
-    """uvicorn server that signals readiness and never installs signal handlers (runs off the main thread)."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=sockets)
-        self.ready.set()
-
-
-def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
-def make_config(state: EmulatorState, log_level: str = "warning") -> uvicorn.Config:
-    return uvicorn.Config(
-        create_app(state),
-        log_level=log_level,
-        lifespan="off",
-        timeout_graceful_shutdown=1,
-        access_log=False,
-    )
-
-
 @contextmanager
 def run_emulator(port: int = 0, state: EmulatorState | None = None, host: str = "127.0.0.1") -> Iterator[EmulatorHandle]:
     state = state if state is not None else EmulatorState()
-    sock = bind_socket(host, port)
-    actual_port = sock.getsockname()[1]
-    server = _Server(make_config(state))
-    thread = threading.Thread(
-        target=lambda: asyncio.run(server.serve(sockets=[sock])), name=f"emulator-{actual_port}", daemon=True
-    )
-    thread.start()
-    try:
-        if not server.ready.wait(STARTUP_TIMEOUT_S) or not server.started:
-            raise RuntimeError("emulator failed to start")
+    with serve_in_thread(create_app(state), host=host, port=port, lifespan="off", name="emulator") as actual_port:
         yield EmulatorHandle(host=host, port=actual_port, state=state)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        sock.close()
