@@ -80,7 +80,8 @@ def apply(state: ResponseObject, event: dict[str, Any]) -> ResponseObject:
         usage.session_cost_usd = round(usage.session_cost_usd + event.get("cost_usd", 0.0), 6)
         state.usage = usage
     elif kind == APPROVAL_REQUIRED:
-        state.pending_approval = {"actions": event.get("actions", []), "budget": event.get("budget", {})}
+        state.pending_approval = {"actions": event.get("actions", []), "budget": event.get("budget", {}),
+                                  "tool_calls": event.get("tool_calls", [])}
     return state
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from openai import AsyncOpenAI
 
 from agent import events as ev
+from agent.budget import ApprovalRequired, BudgetGate
 from agent.context import compact
 from agent.costs import inference_cost_usd
 from agent.llm import Completion, LlmError, ToolCall, stream_completion
@@ -38,6 +39,15 @@ class TurnCancelled(Exception):
     pass
 
 
+@dataclass
+class Resume:
+    """The caller's decision on a paused batch: the tool calls waiting (empty for a paused model call)."""
+
+    approve: bool
+    tool_calls: list[ToolCall]
+    feedback: str | None = None
+
+
 def truncate_bytes(text: str, limit: int = TOOL_OUTPUT_LIMIT_BYTES) -> str:
     """Cut to ``limit`` UTF-8 bytes with a marker (output[] items are bounded; the full text streams as tool_log)."""
     raw = text.encode()
@@ -60,13 +70,19 @@ class AgentLoop:
     temperature: float | None = None
     top_p: float | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    gate: BudgetGate | None = None
     _repeats: Counter = field(default_factory=Counter)
 
-    async def run(self, messages: list[dict[str, Any]]) -> None:
+    async def run(self, messages: list[dict[str, Any]], resume: Resume | None = None) -> None:
+        """Run until a final answer. Raises ApprovalRequired to pause, TurnFailed, TurnCancelled."""
         by_name = {tool.name: tool for tool in self.tools}
         schemas = [tool.schema() for tool in self.tools]
+        if resume is not None:
+            await self._resume(resume, messages, by_name)
         for _iteration in range(self.settings.max_iterations):
             self._check_cancel()
+            if self.gate is not None:
+                self.gate.check_model_call(self.model, messages)
             completion = await self._call_model(compact(messages), schemas)
             assistant = completion.assistant_message()
             messages.append(assistant)
@@ -74,15 +90,42 @@ class AgentLoop:
             if not completion.tool_calls:
                 await self.writer.flush()
                 return
-            results = await self._run_tools(completion.tool_calls, by_name)
-            for call, output in zip(completion.tool_calls, results):
-                message = {"role": "tool", "tool_call_id": call.id, "content": output}
-                messages.append(message)
-                self.writer.add_transcript(message)
-            await self.writer.flush()
+            await self._gated_tools(completion.tool_calls, messages, by_name)
         raise TurnFailed("max_iterations_exceeded",
                          f"The agent reached its bound of {self.settings.max_iterations} model calls without a final "
                          "answer. Continue with a new request chained by previous_response_id.")
+
+    async def _resume(self, resume: Resume, messages: list[dict[str, Any]], by_name: dict[str, Tool]) -> None:
+        if not resume.tool_calls:
+            if not resume.approve:
+                raise TurnFailed("approval_denied", "Spending beyond the budget was denied"
+                                 + (f": {resume.feedback}" if resume.feedback else "."))
+            return  # the next model call is gated again with the (possibly raised) cap
+        if resume.approve:
+            if self.gate is not None:
+                self.gate.approved_calls.update(call.id for call in resume.tool_calls)
+            await self._gated_tools(resume.tool_calls, messages, by_name)
+            return
+        denial = "The user denied this action." + (f" Their feedback: {resume.feedback}" if resume.feedback else "")
+        for call in resume.tool_calls:
+            message = {"role": "tool", "tool_call_id": call.id, "content": denial}
+            messages.append(message)
+            self.writer.add_transcript(message)
+        await self.writer.flush()
+
+    async def _gated_tools(self, calls: list[ToolCall], messages: list[dict[str, Any]],
+                           by_name: dict[str, Tool]) -> None:
+        reservations: dict[str, float] = {}
+        if self.gate is not None:
+            await self.writer.flush()  # the assistant message with its calls is durable before a pause
+            reservations = await self.gate.check_tool_calls(
+                calls, by_name, lambda call: self.make_context("", len(self.writer.state.output)))
+        results = await self._run_tools(calls, by_name, reservations)
+        for call, output in zip(calls, results):
+            message = {"role": "tool", "tool_call_id": call.id, "content": output}
+            messages.append(message)
+            self.writer.add_transcript(message)
+        await self.writer.flush()
 
     def _check_cancel(self) -> None:
         if self.cancelled.is_set():
@@ -139,7 +182,8 @@ class AgentLoop:
 
     # ------------------------------------------------------------------ tools
 
-    async def _run_tools(self, calls: list[ToolCall], by_name: dict[str, Tool]) -> list[str]:
+    async def _run_tools(self, calls: list[ToolCall], by_name: dict[str, Tool],
+                         reservations: dict[str, float]) -> list[str]:
         items = []
         for call in calls:
             item = McpCallItem(id=f"mcp_{secrets.token_hex(12)}", name=call.name, arguments=call.arguments)
@@ -148,9 +192,11 @@ class AgentLoop:
             items.append((item, index))
         # Independent calls run concurrently; each reports its own item as it finishes.
         return await self._until_cancelled(asyncio.gather(
-            *(self._run_one(call, item, index, by_name) for call, (item, index) in zip(calls, items))))
+            *(self._run_one(call, item, index, by_name, reservations.get(call.id))
+              for call, (item, index) in zip(calls, items))))
 
-    async def _run_one(self, call: ToolCall, item: McpCallItem, index: int, by_name: dict[str, Tool]) -> str:
+    async def _run_one(self, call: ToolCall, item: McpCallItem, index: int, by_name: dict[str, Tool],
+                       reservation: float | None) -> str:
         tool = by_name.get(call.name)
         failed = False
         try:
@@ -166,6 +212,10 @@ class AgentLoop:
                               True)
         except Exception as exc:  # a tool bug must not kill the turn; the model reads a generic error
             output, failed = f"Error: {call.name} failed unexpectedly ({type(exc).__name__}).", True
+        finally:
+            if reservation is not None and self.gate is not None:
+                # A failed action (bad arguments, billing refusal) spent nothing: release its reservation.
+                self.gate.release(reservation) if failed else self.gate.settle(reservation)
         output = redact_text(truncate(output, MAX_TOOL_OUTPUT_CHARS), self.secrets)
         output = self._guard_repetition(call, output)
         if len(output.encode()) > TOOL_OUTPUT_LIMIT_BYTES:

@@ -108,6 +108,15 @@ class CreateResponseRequest(BaseModel):
         return list(self.input)
 
 
+class ApprovalRequest(BaseModel):
+    """``POST /v1/responses/{id}/approvals``: one decision for the whole pending batch."""
+
+    model_config = ConfigDict(extra="forbid")
+    approve: bool
+    new_max_cost_usd: float | None = Field(None, gt=0, le=500)
+    feedback: str | None = Field(None, max_length=MAX_INSTRUCTIONS_CHARS)
+
+
 # ---------------------------------------------------------------- response object
 
 class OutputText(BaseModel):

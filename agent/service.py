@@ -15,14 +15,17 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from agent import events as ev
 from agent.bus import EventBus
 from agent.errors import Conflict, InvalidRequest, RateLimited, ServiceError, response_not_found, NotFound
 from agent.identity import Identity, IdentityResolver
+from agent.llm import ToolCall
+from agent.loop import Resume
 from agent.models import (
-    DEFAULT_MAX_COST_USD, RUNNING_STATUSES, SETTLED_STATUSES, TERMINAL_STATUSES, CreateResponseRequest,
+    ApprovalRequest, DEFAULT_MAX_COST_USD, RUNNING_STATUSES, SETTLED_STATUSES, TERMINAL_STATUSES, CreateResponseRequest,
     IncompleteDetails, ResponseObject, Usage, new_id,
 )
 from agent.runtime import RuntimeRegistry
@@ -346,6 +349,49 @@ class AgentService:
                     return writer.state
                 return ResponseObject.model_validate(current.snapshot)
         return ResponseObject.model_validate(row.snapshot)
+
+    async def approve(self, identity: Identity, response_id: str, *, approve: bool,
+                      new_max_cost_usd: float | None = None, feedback: str | None = None) -> ResponseObject:
+        """Resume a response paused on ``approval_required``: the same id goes on, the same stream continues.
+        One decision covers the whole pending batch; ``new_max_cost_usd`` raises the session cap first."""
+        try:
+            ApprovalRequest(approve=approve, new_max_cost_usd=new_max_cost_usd, feedback=feedback)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise InvalidRequest(f"Invalid value for '{first['loc'][0]}': {first['msg']}.", code="invalid_value",
+                                 param=str(first["loc"][0])) from None
+        row = await self._owned_response(identity, response_id)
+        async with self._response_lock(response_id):
+            current = await self.store.get_response(response_id)
+            assert current is not None
+            details = current.snapshot.get("incomplete_details") or {}
+            pending = current.snapshot.get("pending_approval")
+            if current.status != "incomplete" or details.get("reason") != "approval_required" or not pending:
+                raise Conflict("This response is not waiting for an approval.", code="no_pending_approval",
+                               param="response_id", retryable=False)
+            session = await self.store.get_session(row.session_id)
+            assert session is not None
+            if new_max_cost_usd is not None:
+                await self.store.update_session(session.id, max_cost_usd=new_max_cost_usd)
+            transcript = await self.store.transcript(response_id)
+            runtime = await self.runtimes.acquire(session.id, identity)
+            runtime.cancelled = asyncio.Event()
+            runtime.response_id = response_id
+            writer = TurnWriter(self.store, self.bus, current, flush_ms=self.settings.delta_flush_ms,
+                                session_spent_usd=session.spent_usd, transcript_length=len(transcript),
+                                lease=(self.replica_id, self.settings.lease_seconds))
+            if new_max_cost_usd is not None:
+                writer.state.max_cost_usd = new_max_cost_usd
+            await writer.set_status("in_progress")
+            calls = [ToolCall(id=c["id"], name=c["function"]["name"], arguments=c["function"]["arguments"])
+                     for c in pending.get("tool_calls") or []]
+            runtime.turn = asyncio.create_task(self.runner.run(
+                writer, runtime, model=session.model, previous_response_id=current.previous_response_id,
+                new_messages=transcript, temperature=current.snapshot.get("temperature"),
+                top_p=current.snapshot.get("top_p"), resume=Resume(approve=approve, tool_calls=calls,
+                                                                   feedback=feedback)),
+                name=f"turn-{response_id}-resumed")
+            return writer.state.model_copy(deep=True)
 
     # ------------------------------------------------------------------ helpers
 

@@ -9,7 +9,9 @@ from importlib import resources
 from typing import Any
 
 from agent.context import patch_dangling_tool_calls
-from agent.loop import AgentLoop, TurnCancelled, TurnFailed
+from agent.budget import ApprovalRequired, BudgetGate
+from agent.llm import ToolCall
+from agent.loop import AgentLoop, Resume, TurnCancelled, TurnFailed
 from agent.models import Artifact, IncompleteDetails, ResponseError
 from agent.runtime import SessionRuntime
 from agent.settings import Settings
@@ -57,10 +59,13 @@ class TurnRunner:
 
     async def run(self, writer: TurnWriter, runtime: SessionRuntime, *, model: str,
                   previous_response_id: str | None, new_messages: list[dict[str, Any]],
-                  temperature: float | None, top_p: float | None) -> None:
+                  temperature: float | None, top_p: float | None, resume: Resume | None = None) -> None:
+        """Run a queued turn, or (with ``resume``) continue a paused one whose status is already in_progress;
+        ``new_messages`` is then this turn's stored transcript."""
         identity = runtime.identity
         try:
-            await writer.set_status("in_progress")
+            if resume is None:
+                await writer.set_status("in_progress")
             history = await chain_history(self.store, previous_response_id)
             messages = [{"role": "system", "content": system_prompt(
                 identity.username, can_write=identity.can_write_repos, can_jobs=identity.can_run_jobs)},
@@ -82,8 +87,13 @@ class TurnRunner:
             loop = AgentLoop(settings=self.settings, model=model, tools=self.tools, llm=runtime.llm, writer=writer,
                              make_context=make_context, cancelled=runtime.cancelled,
                              secrets=(identity.secret(),), temperature=temperature, top_p=top_p)
-            await loop.run(messages)
+            loop.gate = BudgetGate(writer)
+            await loop.run(messages, resume)
             await writer.set_status("completed")
+        except ApprovalRequired as pause:
+            await writer.emit(ev.APPROVAL_REQUIRED, actions=[a.model_dump() for a in pause.actions],
+                              budget=pause.budget, tool_calls=[c.message() for c in pause.calls])
+            await writer.set_status("incomplete", incomplete=IncompleteDetails(reason="approval_required"))
         except TurnCancelled:
             await writer.set_status("cancelled")
         except TurnFailed as exc:

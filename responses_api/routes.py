@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from agent.errors import InvalidRequest
 from agent.identity import Identity
-from agent.models import CreateResponseRequest
+from agent.models import ApprovalRequest, CreateResponseRequest
 from agent.service import AgentService
 from responses_api.errors import envelope, validation_error_response
 from responses_api.sse import sse_response
@@ -111,6 +111,21 @@ async def cancel_response(request: Request) -> Response:
     return JSONResponse(response.public())
 
 
+async def approve_response(request: Request) -> Response:
+    identity = await _identity(request)
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
+    try:
+        decision = ApprovalRequest.model_validate(body)
+    except ValidationError as exc:
+        return validation_error_response(exc)
+    response = await _service(request).approve(
+        identity, request.path_params["response_id"], approve=decision.approve,
+        new_max_cost_usd=decision.new_max_cost_usd, feedback=decision.feedback)
+    return JSONResponse(response.public())
+
+
 async def list_response_artifacts(request: Request) -> Response:
     identity = await _identity(request)
     artifacts = await _service(request).list_artifacts(identity, response_id=request.path_params["response_id"])
@@ -134,6 +149,7 @@ routes = [
     Route("/v1/responses/{response_id}", retrieve_response, methods=["GET"]),
     Route("/v1/responses/{response_id}/events", response_events, methods=["GET"]),
     Route("/v1/responses/{response_id}/cancel", cancel_response, methods=["POST"]),
+    Route("/v1/responses/{response_id}/approvals", approve_response, methods=["POST"]),
     Route("/v1/responses/{response_id}/artifacts", list_response_artifacts, methods=["GET"]),
     Route("/api/config/model", model_config, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
