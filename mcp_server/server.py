@@ -1,0 +1,572 @@
+"""The MCP server: five tools over the same ``AgentService`` that serves ``/v1``.
+
+Each tool is thin: it authenticates the caller from the request's ``Authorization`` header (the same
+``service.authenticate`` as ``/v1``), calls one service method, and renders a typed result. Errors the caller
+can act on (``ServiceError``) become tool errors whose text starts with the same code as the HTTP error body.
+
+No ``from __future__ import annotations`` here: the SDK reads the tool signatures at registration time.
+"""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
+from pydantic import Field, ValidationError
+
+from agent import events as ev
+from agent.errors import ServiceError
+from agent.models import (
+    MAX_INSTRUCTIONS_CHARS, MAX_MESSAGE_CHARS, MAX_METADATA_KEYS, MAX_METADATA_VALUE_CHARS, RESPONSE_ID_PATTERN,
+    SETTLED_STATUSES, CreateResponseRequest, McpCallItem, ResponseObject,
+)
+from agent.settings import Settings
+
+from .results import (
+    ArtifactList, ArtifactRef, ErrorInfo, IncompleteInfo, TaskSnapshot, ToolCallSummary, UsageInfo,
+)
+
+logger = logging.getLogger(__name__)
+
+SERVER_NAME = "ml-intern"
+MAX_WAIT_SECONDS = 50.0
+DEFAULT_SUBMIT_WAIT_SECONDS = 5.0
+DEFAULT_POLL_WAIT_SECONDS = 25.0
+EVENTS_PAGE = 1000
+MAX_EVENT_PAGES = 1000
+ARGUMENTS_PREVIEW_CHARS = 300
+OUTPUT_PREVIEW_CHARS = 500
+PROGRESS_MESSAGE_CHARS = 200
+DELTA_PROGRESS_INTERVAL = 1.0
+LOG_PROGRESS_INTERVAL = 1.0
+HEARTBEAT_INTERVAL = 10.0
+CANCEL_SETTLE_SECONDS = 5.0
+SETTLE_GRACE_SECONDS = 1.5
+JOB_STATES = ("SCHEDULING", "RUNNING", "COMPLETED", "ERROR", "CANCELED", "CANCELLED", "DELETED")
+
+INSTRUCTIONS = """\
+ML Intern is an autonomous ML engineer that works on Hugging Face as the user (with the user's token, \
+billed to the user's account): it researches models, datasets, Spaces, papers and docs, inspects datasets, \
+writes code, runs it on Hugging Face Jobs, creates and pushes repos and seeds trackio dashboards. \
+A task can take seconds or hours, so it runs in the background:
+
+1. Call `submit_task` with the request in `input`. It returns a snapshot with `response_id`, `status` and \
+`last_sequence`. A quick question often comes back `completed` within `wait_seconds` (default 5).
+2. While `status` is `queued` or `in_progress`, call `get_response(response_id, since_sequence=<last_sequence>)`. \
+It waits up to `wait_seconds` (default 25) for news, then returns only what is new in `new_output_text` and \
+`tool_calls`, plus a fresh `last_sequence` to pass next time. Keep polling; tell the user what the agent is doing.
+3. `status: "incomplete"` with `incomplete_details.reason: "approval_required"` means the agent paused before an \
+action that needs the user's consent or exceeds the budget (`pending_approval` lists the actions and the budget). \
+Ask the user, then call `approve(response_id, approve=true|false)`; raise the cap with `new_max_cost_usd`, \
+or steer with `feedback`. Then keep polling with `get_response`.
+4. `completed`: show `output_text` (or the text you collected) and the `artifacts` (HF Jobs, trackio dashboards, \
+model/dataset/Space repos, collections; each has a `url`). `list_artifacts(session_id=...)` lists everything a \
+whole conversation created. `failed`: read `error`.
+5. Follow-ups: `submit_task(input, previous_response_id=<response_id>)` continues the same session with its \
+context and budget (`max_cost_usd`, USD, default 5, cumulative per session). One task runs at a time per \
+session: a second submit while one runs fails with `session_busy`.
+6. `cancel(response_id)` stops a run (jobs it started may keep running; see artifacts). It is safe to repeat.
+
+Every field of a result is also described in the tool's output schema. Tool errors start with a code \
+(e.g. `response_not_found: ...`, `session_busy: ...`, `budget_exceeded: ...`) matching the HTTP API."""
+
+# -------------------------------------------------------------------------------------------- parameter types
+
+ResponseId = Annotated[str, Field(pattern=RESPONSE_ID_PATTERN, max_length=40,
+                                  description="A response id: 'resp_' followed by 32 hex digits.")]
+SessionId = Annotated[str, Field(min_length=1, max_length=100, description="A session id from a snapshot.")]
+TaskInput = Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS,
+                                 description="What the agent should do, in plain language (at most 100,000 "
+                                             "characters).")]
+Instructions = Annotated[str | None, Field(max_length=MAX_INSTRUCTIONS_CHARS,
+                                           description="Extra system-level guidance for this turn (at most "
+                                                       "20,000 characters).")]
+ModelId = Annotated[str | None, Field(max_length=200, description="Model id; the server default when omitted.")]
+CostCap = Annotated[float | None, Field(gt=0, le=500,
+                                        description="Spend cap in USD for the session, in (0, 500]; default 5. "
+                                                    "The latest value replaces the cap.")]
+Metadata = Annotated[dict[str, Annotated[str, Field(max_length=MAX_METADATA_VALUE_CHARS)]] | None,
+                     Field(max_length=MAX_METADATA_KEYS, description="Up to 16 string key/value pairs echoed back.")]
+SubmitWait = Annotated[float, Field(ge=0, le=MAX_WAIT_SECONDS,
+                                    description="Seconds to wait for the task to finish before returning the "
+                                                "snapshot, 0 to 50.")]
+PollWait = Annotated[float, Field(ge=0, le=MAX_WAIT_SECONDS,
+                                  description="Seconds to wait for news (the run settles, a message or artifact "
+                                              "appears) before returning, 0 to 50.")]
+SinceSequence = Annotated[int | None, Field(ge=-1, le=2**53,
+                                            description="The last_sequence of the previous snapshot: return only "
+                                                        "text and tool calls newer than it.")]
+Feedback = Annotated[str | None, Field(max_length=MAX_INSTRUCTIONS_CHARS,
+                                       description="Guidance for the agent as it resumes (or why you refused).")]
+
+# ------------------------------------------------------------------------------------------------- helpers
+
+
+def tool_error(exc: ServiceError) -> ToolError:
+    """A ``ServiceError`` as the tool error text: ``<code>: <message>``, the code and message of ``/v1``."""
+    return ToolError(f"{exc.code or exc.type}: {exc.message}")
+
+
+def _validation_error(exc: ValidationError) -> ToolError:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ())) or "request"
+        parts.append(f"{where}: {err.get('msg')}")
+    return ToolError("invalid_request_error: " + "; ".join(parts))
+
+
+def _truncate(text: str | None, limit: int) -> str | None:
+    if text is None:
+        return None
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _tool_summary(item: McpCallItem | dict[str, Any]) -> ToolCallSummary:
+    data = item.model_dump() if isinstance(item, McpCallItem) else item
+    return ToolCallSummary(
+        id=str(data.get("id", "")), name=str(data.get("name", "")), status=data.get("status") or "in_progress",
+        arguments_preview=_truncate(str(data.get("arguments") or ""), ARGUMENTS_PREVIEW_CHARS) or "",
+        output_preview=_truncate(data.get("output"), OUTPUT_PREVIEW_CHARS),
+        error=_truncate(data.get("error"), OUTPUT_PREVIEW_CHARS))
+
+
+def _next_step(state: ResponseObject, last_sequence: int) -> str:
+    rid = state.id
+    if state.status in ("queued", "in_progress"):
+        return (f"Still working. Call get_response(response_id='{rid}', since_sequence={last_sequence}) "
+                f"to wait for more.")
+    if state.status == "completed":
+        return ("Done. Show the answer and any artifacts to the user. For a follow-up in the same session, call "
+                f"submit_task with previous_response_id='{rid}'.")
+    if state.status == "failed":
+        return ("The run failed (see error). To retry with the same context, call submit_task with "
+                f"previous_response_id='{rid}'.")
+    if state.status == "cancelled":
+        return f"Cancelled. To continue the session, call submit_task with previous_response_id='{rid}'."
+    reason = state.incomplete_details.reason if state.incomplete_details else ""
+    if reason == "approval_required":
+        return ("Paused for approval: show pending_approval to the user, then call approve(response_id="
+                f"'{rid}', approve=true or false; optionally new_max_cost_usd and feedback), then poll get_response.")
+    return ("Interrupted (e.g. a server restart); artifacts, including running jobs, remain. To continue, call "
+            f"submit_task with previous_response_id='{rid}'.")
+
+
+def render_snapshot(state: ResponseObject, last_sequence: int, *, new_text: str | None = None,
+                    tool_items: list[Any] | None = None) -> TaskSnapshot:
+    """The snapshot of ``state``; with ``new_text`` (a since_sequence view) only the new text and tool calls."""
+    delta_view = new_text is not None
+    items = tool_items if tool_items is not None else [i for i in state.output if isinstance(i, McpCallItem)]
+    usage = None
+    if state.usage is not None:
+        usage = UsageInfo(input_tokens=state.usage.input_tokens, output_tokens=state.usage.output_tokens,
+                          total_tokens=state.usage.total_tokens, cost_usd=state.usage.cost_usd,
+                          session_cost_usd=state.usage.session_cost_usd)
+    return TaskSnapshot(
+        response_id=state.id, session_id=state.session_id, status=state.status, model=state.model,
+        output_text=None if delta_view else state.output_text,
+        new_output_text=new_text if delta_view else None,
+        tool_calls=[_tool_summary(i) for i in items],
+        artifacts=[ArtifactRef.model_validate(a) for a in state.artifacts],
+        pending_approval=state.pending_approval,
+        error=ErrorInfo(code=state.error.code, message=state.error.message) if state.error else None,
+        incomplete_details=(IncompleteInfo(reason=state.incomplete_details.reason)
+                            if state.incomplete_details else None),
+        usage=usage, max_cost_usd=state.max_cost_usd, previous_response_id=state.previous_response_id,
+        last_sequence=last_sequence, next_step=_next_step(state, last_sequence))
+
+
+class ProgressReporter:
+    """Turns response events into ``notifications/progress`` messages (a no-op without a progress token)."""
+
+    def __init__(self, send: Callable[[float, float | None, str | None], Awaitable[None]],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._send = send
+        self._clock = clock
+        self.count = 0
+        self.chars = 0
+        self.last_sent = clock()
+        self._last_delta = 0.0
+        self._last_log = 0.0
+
+    async def report(self, message: str) -> None:
+        self.count += 1
+        self.last_sent = self._clock()
+        try:
+            await self._send(self.count, None, _truncate(message, PROGRESS_MESSAGE_CHARS))
+        except Exception:  # a lost notification must not fail the tool
+            logger.debug("progress notification not delivered", exc_info=True)
+
+    async def tick(self, status: str) -> None:
+        if self._clock() - self.last_sent >= HEARTBEAT_INTERVAL:
+            await self.report(f"still working ({status})")
+
+    async def on_event(self, event: dict[str, Any]) -> None:
+        message = self.describe(event)
+        if message is not None:
+            await self.report(message)
+
+    def describe(self, event: dict[str, Any]) -> str | None:
+        kind = event.get("type")
+        now = self._clock()
+        if kind == ev.TEXT_DELTA:
+            self.chars += len(event.get("delta") or "")
+            if now - self._last_delta >= DELTA_PROGRESS_INTERVAL:
+                self._last_delta = now
+                return f"streaming answer ({self.chars} chars)"
+            return None
+        if kind in (ev.ITEM_ADDED, ev.ITEM_DONE):
+            item = event.get("item") or {}
+            if item.get("type") != "mcp_call":
+                return "writing answer" if kind == ev.ITEM_ADDED else None
+            name = item.get("name") or "tool"
+            return f"tool {name} started" if kind == ev.ITEM_ADDED else f"tool {name} {item.get('status', 'done')}"
+        if kind == ev.TOOL_LOG:
+            text = str(event.get("text") or event.get("delta") or "")
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            if not lines:
+                return None
+            line = lines[-1]
+            if any(state in line for state in JOB_STATES) or now - self._last_log >= LOG_PROGRESS_INTERVAL:
+                self._last_log = now
+                return f"log: {line}"
+            return None
+        if kind == ev.ARTIFACT_CREATED:
+            artifact = event.get("artifact") or {}
+            return f"artifact {artifact.get('type', '')}: {artifact.get('url', '')}"
+        if kind == ev.APPROVAL_REQUIRED:
+            return "paused: approval required"
+        if kind == ev.LLM_CALL:
+            return (f"model call done ({event.get('input_tokens', 0)} input / "
+                    f"{event.get('output_tokens', 0)} output tokens)")
+        if kind == ev.QUEUED:
+            return "queued"
+        if kind == ev.IN_PROGRESS:
+            return "agent working"
+        if kind in ev.STREAM_END_EVENTS:
+            status = (event.get("response") or {}).get("status") or kind.rsplit(".", 1)[-1]
+            return f"response {status}"
+        return None
+
+
+def stop_on_settle(event: dict[str, Any]) -> bool:
+    return event.get("type") in ev.STREAM_END_EVENTS
+
+
+def stop_on_news(event: dict[str, Any]) -> bool:
+    """get_response returns early when the run settles, a message is finished, or an artifact appears."""
+    kind = event.get("type")
+    if kind in ev.STREAM_END_EVENTS or kind == ev.ARTIFACT_CREATED:
+        return True
+    return kind == ev.ITEM_DONE and (event.get("item") or {}).get("type") == "message"
+
+
+# ---------------------------------------------------------------------------------------------- the tools
+
+
+class ServiceRef:
+    """Where the tools find the service: the app creates it in its lifespan, after the routes exist."""
+
+    def __init__(self, service: Any = None) -> None:
+        self.service = service
+
+    def get(self) -> Any:
+        if self.service is None:
+            raise ToolError("service_unavailable: the server is starting or stopping; retry shortly.")
+        return self.service
+
+
+class Tools:
+    """The tool bodies, bound to one service. Public so unit tests can call them without a transport."""
+
+    def __init__(self, service: Any, settings: Settings) -> None:
+        self.ref = service if isinstance(service, ServiceRef) else ServiceRef(service)
+        self.settings = settings
+
+    @property
+    def service(self) -> Any:
+        return self.ref.get()
+
+    # --- plumbing
+
+    async def identity(self, ctx: Context | None) -> Any:
+        headers = ctx.headers if ctx is not None else None
+        authorization = headers.get("authorization") if headers is not None else None
+        try:
+            return await self.service.authenticate(authorization)
+        except ServiceError as exc:
+            raise tool_error(exc) from None
+
+    async def _call(self, coro: Awaitable[Any]) -> Any:
+        try:
+            return await coro
+        except ServiceError as exc:
+            raise tool_error(exc) from None
+
+    async def _pages(self, identity: Any, response_id: str, after: int):
+        cursor = after
+        for _ in range(MAX_EVENT_PAGES):
+            batch = await self._call(self.service.events(identity, response_id, after=cursor, limit=EVENTS_PAGE))
+            for event in batch:
+                yield event
+            if len(batch) < EVENTS_PAGE:
+                return
+            cursor = batch[-1]["sequence_number"]
+
+    async def full_snapshot(self, identity: Any, response_id: str,
+                            fallback: ResponseObject | None = None) -> TaskSnapshot:
+        """The whole response, projected from its event log so that text and ``last_sequence`` agree exactly."""
+        state: ResponseObject | None = None
+        last = -1
+        try:
+            async for event in self._pages(identity, response_id, -1):
+                state = ev.apply(state, event) if state is not None else ResponseObject.model_validate(
+                    event["response"])
+                last = max(last, int(event["sequence_number"]))
+        except ToolError:
+            raise
+        except Exception:  # a log the projection cannot read: fall back to the materialised object
+            logger.warning("could not project the event log of %s", response_id, exc_info=True)
+            state = None
+        if state is None:
+            state = fallback if fallback is not None else await self._call(self.service.get(identity, response_id))
+        elif fallback is not None and state.status not in SETTLED_STATUSES and fallback.status in SETTLED_STATUSES:
+            # The service already settled it (e.g. a cancel) but the log has not caught up yet.
+            state = fallback
+        return render_snapshot(state, last)
+
+    async def delta_snapshot(self, identity: Any, response_id: str, since: int) -> TaskSnapshot:
+        """Only what happened after ``since``: new text, tool calls started or finished, the current status."""
+        base = await self._call(self.service.get(identity, response_id))
+        text: list[str] = []
+        items: dict[str, dict[str, Any]] = {}
+        last = since
+        last_snapshot: tuple[str, ResponseObject] | None = None
+        async for event in self._pages(identity, response_id, since):
+            last = max(last, int(event["sequence_number"]))
+            kind = event.get("type")
+            if kind == ev.TEXT_DELTA:
+                text.append(event.get("delta") or "")
+            elif kind in (ev.ITEM_ADDED, ev.ITEM_DONE) and (event.get("item") or {}).get("type") == "mcp_call":
+                items[event["item"].get("id", str(len(items)))] = event["item"]
+            elif kind in ev.SNAPSHOT_EVENTS and isinstance(event.get("response"), dict):
+                try:
+                    last_snapshot = (kind, ResponseObject.model_validate(event["response"]))
+                except ValidationError:
+                    continue
+        state = base
+        if last_snapshot is not None:
+            kind, snap = last_snapshot
+            if kind in ev.STREAM_END_EVENTS:
+                state = snap  # the settled object, exactly as of its event
+            elif base.status in SETTLED_STATUSES:
+                # ``base`` was read before the run resumed (e.g. approved meanwhile): read it again.
+                state = await self._call(self.service.get(identity, response_id))
+        return render_snapshot(state, last, new_text="".join(text), tool_items=list(items.values()))
+
+    async def wait_for(self, identity: Any, response_id: str, *, after: int, timeout: float, ctx: Context | None,
+                       stop: Callable[[dict[str, Any]], bool], status: str) -> None:
+        """Follow the response's events after ``after`` for up to ``timeout`` seconds, reporting progress,
+        until ``stop(event)`` is true or the stream ends. After a non-final stop (a finished message, an
+        artifact) it lingers up to ``SETTLE_GRACE_SECONDS`` for the turn's end, which often follows at once."""
+        if timeout <= 0:
+            return
+
+        async def send(progress: float, total: float | None, message: str | None) -> None:
+            if ctx is not None:
+                await ctx.report_progress(progress, total, message)
+
+        reporter = ProgressReporter(send)
+        deadline = anyio.current_time() + timeout
+        stream = self.service.subscribe(identity, response_id, starting_after=after)
+
+        async def follow(until: float, stop_when: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+            with anyio.move_on_after(max(0.0, until - anyio.current_time())):
+                async for event in stream:
+                    if event is None:
+                        await reporter.tick(status)
+                        continue
+                    await reporter.on_event(event)
+                    if stop_when(event):
+                        return event
+            return None
+
+        try:
+            await reporter.report(f"waiting for {response_id} ({status})")
+            hit = await follow(deadline, stop)
+            if hit is not None and hit.get("type") not in ev.STREAM_END_EVENTS:
+                await follow(min(deadline, anyio.current_time() + SETTLE_GRACE_SECONDS), stop_on_settle)
+        except ServiceError as exc:
+            raise tool_error(exc) from None
+        finally:
+            close = getattr(stream, "aclose", None)
+            if close is not None:
+                with anyio.move_on_after(2, shield=True):
+                    try:
+                        await close()
+                    except Exception:
+                        logger.debug("closing the event subscription failed", exc_info=True)
+
+    # --- tool bodies
+
+    async def submit_task(self, ctx: Context | None, input: str, instructions: str | None = None,
+                          model: str | None = None, previous_response_id: str | None = None,
+                          max_cost_usd: float | None = None, metadata: dict[str, str] | None = None,
+                          wait_seconds: float = DEFAULT_SUBMIT_WAIT_SECONDS) -> TaskSnapshot:
+        identity = await self.identity(ctx)
+        try:
+            request = CreateResponseRequest(
+                input=input, instructions=instructions, model=model, previous_response_id=previous_response_id,
+                max_cost_usd=max_cost_usd, metadata=metadata, background=True, stream=False)
+        except ValidationError as exc:
+            raise _validation_error(exc) from None
+        created = await self._call(self.service.submit(identity, request))
+        if created.status not in SETTLED_STATUSES:
+            await self.wait_for(identity, created.id, after=-1, timeout=min(wait_seconds, MAX_WAIT_SECONDS),
+                                ctx=ctx, stop=stop_on_settle, status=created.status)
+        return await self.full_snapshot(identity, created.id)
+
+    async def get_response(self, ctx: Context | None, response_id: str,
+                           wait_seconds: float = DEFAULT_POLL_WAIT_SECONDS,
+                           since_sequence: int | None = None) -> TaskSnapshot:
+        identity = await self.identity(ctx)
+        current = await self._call(self.service.get(identity, response_id))
+        wait = min(wait_seconds, MAX_WAIT_SECONDS)
+        if since_sequence is not None:
+            if current.status not in SETTLED_STATUSES:
+                await self.wait_for(identity, response_id, after=since_sequence, timeout=wait, ctx=ctx,
+                                    stop=stop_on_news, status=current.status)
+            return await self.delta_snapshot(identity, response_id, since_sequence)
+        snapshot = await self.full_snapshot(identity, response_id, fallback=current)
+        if snapshot.status in SETTLED_STATUSES or wait <= 0:
+            return snapshot
+        await self.wait_for(identity, response_id, after=snapshot.last_sequence, timeout=wait, ctx=ctx,
+                            stop=stop_on_news, status=snapshot.status)
+        return await self.full_snapshot(identity, response_id)
+
+    async def approve(self, ctx: Context | None, response_id: str, approve: bool,
+                      new_max_cost_usd: float | None = None, feedback: str | None = None) -> TaskSnapshot:
+        identity = await self.identity(ctx)
+        result = await self._call(self.service.approve(identity, response_id, approve=approve,
+                                                       new_max_cost_usd=new_max_cost_usd, feedback=feedback))
+        return await self.full_snapshot(identity, response_id, fallback=result)
+
+    async def cancel(self, ctx: Context | None, response_id: str) -> TaskSnapshot:
+        identity = await self.identity(ctx)
+        result = await self._call(self.service.cancel(identity, response_id))
+        if result.status not in SETTLED_STATUSES:
+            # Cancelling a running turn is asynchronous: give it a moment to settle so the caller sees it.
+            result = await self._call(self.service.wait(identity, response_id, timeout=CANCEL_SETTLE_SECONDS))
+        return await self.full_snapshot(identity, response_id, fallback=result)
+
+    async def list_artifacts(self, ctx: Context | None, response_id: str | None = None,
+                             session_id: str | None = None) -> ArtifactList:
+        identity = await self.identity(ctx)
+        if response_id is None and session_id is None:
+            raise ToolError("missing_required_parameter: pass response_id or session_id.")
+        artifacts = await self._call(self.service.list_artifacts(identity, response_id=response_id,
+                                                                 session_id=session_id))
+        refs = [ArtifactRef.model_validate(a if isinstance(a, dict) else a.model_dump()) for a in artifacts]
+        return ArtifactList(response_id=response_id, session_id=session_id, count=len(refs), artifacts=refs)
+
+
+def build_mcp(service: Any, settings: Settings) -> MCPServer:
+    """The MCP server with its five tools over ``service`` (an ``AgentService``, or a ``ServiceRef`` filled in
+    later). Mount it with ``mcp_server.app.mount_mcp``."""
+    tools = Tools(service, settings)
+    models = ", ".join(settings.supported_models)
+    mcp = MCPServer(SERVER_NAME, title="ML Intern", instructions=INSTRUCTIONS, version=_version(),
+                    description="An autonomous ML engineering agent that works on Hugging Face as you.")
+
+    async def submit_task(
+        input: TaskInput,
+        ctx: Context,
+        instructions: Instructions = None,
+        model: ModelId = None,
+        previous_response_id: Annotated[ResponseId | None, Field(
+            description="Continue the session of this earlier response (its context and budget).")] = None,
+        max_cost_usd: CostCap = None,
+        metadata: Metadata = None,
+        wait_seconds: SubmitWait = DEFAULT_SUBMIT_WAIT_SECONDS,
+    ) -> TaskSnapshot:
+        return await tools.submit_task(ctx, input, instructions, model, previous_response_id, max_cost_usd,
+                                       metadata, wait_seconds)
+
+    async def get_response(
+        response_id: ResponseId,
+        ctx: Context,
+        wait_seconds: PollWait = DEFAULT_POLL_WAIT_SECONDS,
+        since_sequence: SinceSequence = None,
+    ) -> TaskSnapshot:
+        return await tools.get_response(ctx, response_id, wait_seconds, since_sequence)
+
+    async def approve(
+        response_id: ResponseId,
+        approve: Annotated[bool, Field(description="true to let the paused actions run, false to refuse them.")],
+        ctx: Context,
+        new_max_cost_usd: CostCap = None,
+        feedback: Feedback = None,
+    ) -> TaskSnapshot:
+        return await tools.approve(ctx, response_id, approve, new_max_cost_usd, feedback)
+
+    async def cancel(response_id: ResponseId, ctx: Context) -> TaskSnapshot:
+        return await tools.cancel(ctx, response_id)
+
+    async def list_artifacts(
+        ctx: Context,
+        response_id: Annotated[ResponseId | None, Field(description="Artifacts of this response.")] = None,
+        session_id: Annotated[SessionId | None, Field(description="Artifacts of every response in this session.")]
+        = None,
+    ) -> ArtifactList:
+        return await tools.list_artifacts(ctx, response_id, session_id)
+
+    mcp.add_tool(
+        submit_task, name="submit_task", title="Submit a task to ML Intern",
+        description=("Start an ML engineering task (research on the Hub, dataset inspection, training or "
+                     "evaluation runs on HF Jobs, repo creation...) in the background, as the caller on Hugging "
+                     "Face. Returns the response snapshot: response_id, session_id, status, text so far, artifacts, "
+                     "pending approval. Waits up to wait_seconds so a quick question comes back completed. "
+                     f"Models: {models} (default {settings.default_model}). Continue a conversation with "
+                     "previous_response_id. Then poll get_response."),
+        annotations=ToolAnnotations(title="Submit a task to ML Intern", read_only_hint=False,
+                                    destructive_hint=False, idempotent_hint=False, open_world_hint=True))
+    mcp.add_tool(
+        get_response, name="get_response", title="Get a task's progress and result",
+        description=("The snapshot of a response. Waits up to wait_seconds (default 25) until the run settles or "
+                     "a message or artifact appears, sending progress notifications meanwhile. Pass the previous "
+                     "snapshot's last_sequence as since_sequence to receive only new text (new_output_text) and "
+                     "new tool calls."),
+        annotations=ToolAnnotations(title="Get a task's progress and result", read_only_hint=True,
+                                    destructive_hint=False, idempotent_hint=True, open_world_hint=False))
+    mcp.add_tool(
+        approve, name="approve", title="Approve or refuse a paused action",
+        description=("Resume a response paused with status 'incomplete' (reason approval_required): approve=true "
+                     "lets the pending actions run (raise the session budget with new_max_cost_usd), approve=false "
+                     "refuses them; feedback steers the agent. Same as POST /v1/responses/{id}/approvals."),
+        annotations=ToolAnnotations(title="Approve or refuse a paused action", read_only_hint=False,
+                                    destructive_hint=False, idempotent_hint=False, open_world_hint=True))
+    mcp.add_tool(
+        cancel, name="cancel", title="Cancel a task",
+        description=("Stop a queued, running or paused response. Idempotent: cancelling a finished response "
+                     "returns it unchanged. HF Jobs the run started are listed in artifacts."),
+        annotations=ToolAnnotations(title="Cancel a task", read_only_hint=False, destructive_hint=False,
+                                    idempotent_hint=True, open_world_hint=False))
+    mcp.add_tool(
+        list_artifacts, name="list_artifacts", title="List created artifacts",
+        description=("The deduplicated Hugging Face resources (HF Jobs, trackio dashboards, model/dataset/Space "
+                     "repos, collections) created by one response (response_id) or a whole session "
+                     "(session_id), with their URLs."),
+        annotations=ToolAnnotations(title="List created artifacts", read_only_hint=True, destructive_hint=False,
+                                    idempotent_hint=True, open_world_hint=False))
+    return mcp
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("ml-intern-api")
+    except Exception:
+        return "0.1.0"

@@ -1,0 +1,283 @@
+"""The MCP front door on the real app (``responses_api.app.create_app``), uvicorn on a loopback port, against the
+Hugging Face emulator and its scripted model, driven by the MCP SDK's own client (and the MCP Inspector CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import ALICE, BOB, CAROL_NO_INFERENCE, ORG_TOKEN, ServerHandle, script
+from tests.mcp.conftest import mcp_client
+from tests.serving import serve_in_thread
+
+
+def _has_mcp_route(app) -> bool:
+    return any(getattr(route, "path", None) == "/mcp" for route in app.routes)
+
+
+@pytest.fixture(scope="session")
+def mcp_url(server: ServerHandle) -> str:
+    """``/mcp`` on the shared product server (the app factory mounts it)."""
+    from responses_api.app import create_app
+
+    if not _has_mcp_route(create_app(server.settings)):
+        pytest.skip("responses_api.app.create_app does not mount /mcp yet")
+    return f"{server.url}/mcp"
+
+
+@pytest.fixture(scope="session")
+def mcp_url_any(server: ServerHandle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``/mcp`` of the real app; mounts it the documented way when the app factory does not yet."""
+    from responses_api.app import create_app
+
+    if _has_mcp_route(create_app(server.settings)):
+        yield f"{server.url}/mcp"
+        return
+    from mcp_server.app import mount_mcp
+
+    settings = server.settings.model_copy(update={
+        "database_url": f"sqlite:///{tmp_path_factory.mktemp('mcp') / 'db.sqlite'}"})
+    app = create_app(settings)
+    mount = mount_mcp(settings)
+    app.router.routes.extend(mount.routes)
+    original = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a) -> AsyncIterator[None]:
+        async with original(a):
+            async with mount.lifespan(a.state.service):
+                yield
+
+    app.router.lifespan_context = lifespan
+    with serve_in_thread(app, name="ml-intern-mcp") as port:
+        yield f"http://127.0.0.1:{port}/mcp"
+
+
+def text_of(result) -> str:
+    return " ".join(getattr(block, "text", "") for block in result.content)
+
+
+async def poll(client, response_id: str, since: int, *, timeout: float = 60) -> tuple[dict, str]:
+    text = ""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        result = await client.call_tool("get_response", {"response_id": response_id, "since_sequence": since,
+                                                         "wait_seconds": 10})
+        assert not result.is_error, text_of(result)
+        snap = result.structured_content
+        text += snap["new_output_text"] or ""
+        since = snap["last_sequence"]
+        if snap["status"] not in ("queued", "in_progress"):
+            return snap, text
+    raise AssertionError("the response did not settle")
+
+
+async def test_lists_tools_with_output_schemas(mcp_url_any: str) -> None:
+    async with mcp_client(mcp_url_any) as client:
+        assert "submit_task" in (client.instructions or "")
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert set(tools) == {"submit_task", "get_response", "approve", "cancel", "list_artifacts"}
+    assert all(t.output_schema for t in tools.values())
+    assert tools["submit_task"].input_schema["properties"]["input"]["maxLength"] == 100_000
+
+
+async def test_quick_question_comes_back_completed(mcp_url_any: str) -> None:
+    async with mcp_client(mcp_url_any) as client:
+        result = await client.call_tool("submit_task", {"input": script({"say": "Paris."}), "wait_seconds": 20})
+    assert not result.is_error, text_of(result)
+    snap = result.structured_content
+    assert snap["status"] == "completed", snap
+    assert snap["output_text"] == "Paris."
+    assert snap["usage"]["output_tokens"] > 0
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_submit_poll_completed_with_tool_call_and_progress(mcp_url_any: str, mode: str) -> None:
+    task = script({"call": "hub_search", "arguments": {"kind": "model", "search": "bge"}},
+                  {"say": "Found BAAI/bge-m3 and more.", "chunks": 8, "delay_ms": 150})
+    messages: list[str | None] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        messages.append(message)
+
+    async with mcp_client(mcp_url_any, mode=mode) as client:
+        submitted = await client.call_tool("submit_task", {"input": task, "wait_seconds": 0})
+        assert not submitted.is_error, text_of(submitted)
+        snap = submitted.structured_content
+        assert snap["status"] in ("queued", "in_progress")
+        waited = await client.call_tool("get_response", {"response_id": snap["response_id"], "wait_seconds": 30},
+                                        progress_callback=on_progress)
+        assert not waited.is_error, text_of(waited)
+        final = waited.structured_content
+        if final["status"] != "completed":
+            final, _ = await poll(client, snap["response_id"], final["last_sequence"])
+        full = (await client.call_tool("get_response", {"response_id": snap["response_id"]})).structured_content
+    assert final["status"] == "completed"
+    assert full["output_text"] == "Found BAAI/bge-m3 and more."
+    assert [c["name"] for c in full["tool_calls"]] == ["hub_search"]
+    assert full["tool_calls"][0]["status"] == "completed" and full["tool_calls"][0]["output_preview"]
+    assert any(m and m.startswith("waiting for") for m in messages), messages
+    assert any(m and "hub_search" in m for m in messages) or any(
+        m and m.startswith("streaming answer") for m in messages), messages
+
+
+async def test_since_sequence_returns_only_new_text(mcp_url_any: str) -> None:
+    words = "one two three four five six seven eight"
+    async with mcp_client(mcp_url_any) as client:
+        submitted = (await client.call_tool("submit_task", {
+            "input": script({"say": words, "chunks": 8, "delay_ms": 250}), "wait_seconds": 0})).structured_content
+        final, text = await poll(client, submitted["response_id"], submitted["last_sequence"])
+        assert final["status"] == "completed"
+        assert text == words
+        again = (await client.call_tool("get_response", {
+            "response_id": submitted["response_id"], "since_sequence": final["last_sequence"]})).structured_content
+        assert again["new_output_text"] == "" and again["last_sequence"] == final["last_sequence"]
+
+
+async def test_cancel_running_task_is_idempotent(mcp_url_any: str) -> None:
+    long_text = "word " * 200
+    async with mcp_client(mcp_url_any) as client:
+        snap = (await client.call_tool("submit_task", {
+            "input": script({"say": long_text, "chunks": 200, "delay_ms": 100}),
+            "wait_seconds": 1})).structured_content
+        assert snap["status"] in ("queued", "in_progress")
+        first = await client.call_tool("cancel", {"response_id": snap["response_id"]})
+        assert not first.is_error, text_of(first)
+        assert first.structured_content["status"] == "cancelled", first.structured_content
+        second = await client.call_tool("cancel", {"response_id": snap["response_id"]})
+        assert not second.is_error and second.structured_content["status"] == "cancelled"
+
+
+async def test_budget_pause_then_approve_and_deny(mcp_url_any: str) -> None:
+    async with mcp_client(mcp_url_any) as client:
+        paused = (await client.call_tool("submit_task", {
+            "input": script({"say": "Approved answer."}), "max_cost_usd": 0.000001,
+            "wait_seconds": 20})).structured_content
+        assert paused["status"] == "incomplete", paused
+        assert paused["incomplete_details"] == {"reason": "approval_required"}
+        assert paused["pending_approval"]["actions"], paused
+        assert "approve(" in paused["next_step"]
+        busy = await client.call_tool("submit_task", {"input": "x", "previous_response_id": paused["response_id"]})
+        assert busy.is_error and "session_paused:" in text_of(busy)
+        resumed = await client.call_tool("approve", {"response_id": paused["response_id"], "approve": True,
+                                                     "new_max_cost_usd": 5})
+        assert not resumed.is_error, text_of(resumed)
+        snap = resumed.structured_content
+        if snap["status"] != "completed":
+            snap, _ = await poll(client, paused["response_id"], snap["last_sequence"])
+        assert snap["status"] == "completed"
+        full = (await client.call_tool("get_response", {"response_id": paused["response_id"]})).structured_content
+        assert full["output_text"] == "Approved answer." and full["max_cost_usd"] == 5
+        again = await client.call_tool("approve", {"response_id": paused["response_id"], "approve": True})
+        assert again.is_error and "no_pending_approval:" in text_of(again)
+
+        denied = (await client.call_tool("submit_task", {
+            "input": script({"say": "never"}), "max_cost_usd": 0.000001, "wait_seconds": 20})).structured_content
+        assert denied["status"] == "incomplete"
+        refused = await client.call_tool("approve", {"response_id": denied["response_id"], "approve": False,
+                                                     "feedback": "too expensive"})
+        assert not refused.is_error, text_of(refused)
+        snap = refused.structured_content
+        if snap["status"] not in ("failed", "completed", "cancelled"):
+            snap, _ = await poll(client, denied["response_id"], snap["last_sequence"])
+        assert snap["status"] == "failed" and snap["error"]["code"] == "approval_denied"
+
+
+async def test_busy_session_error_matches_http(mcp_url_any: str) -> None:
+    async with mcp_client(mcp_url_any) as client:
+        snap = (await client.call_tool("submit_task", {
+            "input": script({"say": "slow " * 40, "chunks": 40, "delay_ms": 100}),
+            "wait_seconds": 0})).structured_content
+        busy = await client.call_tool("submit_task", {"input": "and then?",
+                                                      "previous_response_id": snap["response_id"]})
+        assert busy.is_error and "session_busy:" in text_of(busy)
+        unknown = await client.call_tool("submit_task", {"input": "x", "model": "nope/nope"})
+        assert unknown.is_error and "model_not_found:" in text_of(unknown)
+        await client.call_tool("cancel", {"response_id": snap["response_id"]})
+
+
+async def test_list_artifacts_of_response_and_session(mcp_url_any: str) -> None:
+    async with mcp_client(mcp_url_any) as client:
+        snap = (await client.call_tool("submit_task", {"input": script({"say": "hi"}),
+                                                       "wait_seconds": 20})).structured_content
+        by_response = await client.call_tool("list_artifacts", {"response_id": snap["response_id"]})
+        assert not by_response.is_error and by_response.structured_content["count"] == 0
+        by_session = await client.call_tool("list_artifacts", {"session_id": snap["session_id"]})
+        assert not by_session.is_error and by_session.structured_content["artifacts"] == []
+
+
+async def test_account_isolation(mcp_url_any: str) -> None:
+    async with mcp_client(mcp_url_any, ALICE) as alice:
+        snap = (await alice.call_tool("submit_task", {"input": script({"say": "alice's secret"}),
+                                                      "wait_seconds": 20})).structured_content
+    async with mcp_client(mcp_url_any, BOB) as bob:
+        for name, extra in [("get_response", {}), ("cancel", {}), ("list_artifacts", {})]:
+            result = await bob.call_tool(name, {"response_id": snap["response_id"], **extra})
+            assert result.is_error and "response_not_found:" in text_of(result), (name, text_of(result))
+            assert "secret" not in text_of(result)
+        chained = await bob.call_tool("submit_task", {"input": "x", "previous_response_id": snap["response_id"]})
+        assert chained.is_error and "response_not_found:" in text_of(chained)
+        session = await bob.call_tool("list_artifacts", {"session_id": snap["session_id"]})
+        assert session.is_error and "session_not_found:" in text_of(session)
+
+
+@pytest.mark.parametrize("token", [None, "hf_not_a_real_token"])
+def test_401_before_any_tool_runs(mcp_url_any: str, token: str | None) -> None:
+    headers = {"accept": "application/json, text/event-stream"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "submit_task", "arguments": {"input": "x"}}}
+    reply = httpx.post(mcp_url_any, json=body, headers=headers, timeout=30)
+    assert reply.status_code == 401
+    assert reply.headers["www-authenticate"].lower().startswith("bearer")
+    assert reply.json()["error"]["type"] == "authentication_error"
+
+
+@pytest.mark.parametrize("token,code", [(ORG_TOKEN, "organization_token_not_supported"),
+                                        (CAROL_NO_INFERENCE, "inference_provider_permission_required")])
+def test_403_tokens_same_as_v1(mcp_url_any: str, token: str, code: str) -> None:
+    headers = {"accept": "application/json, text/event-stream", "authorization": f"Bearer {token}"}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    reply = httpx.post(mcp_url_any, json=body, headers=headers, timeout=30)
+    assert reply.status_code == 403
+    assert reply.json()["error"]["code"] == code
+
+
+def test_mcp_is_served_at_exactly_mcp(mcp_url: str) -> None:
+    headers = {"accept": "application/json, text/event-stream", "authorization": f"Bearer {ALICE}"}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    reply = httpx.post(mcp_url, json=body, headers=headers, timeout=30, follow_redirects=False)
+    assert reply.status_code == 200, reply.text
+
+
+@pytest.mark.npm
+def test_mcp_inspector_cli_lists_tools(mcp_url_any: str) -> None:
+    npx = shutil.which("npx")
+    if npx is None:
+        pytest.skip("npx is not installed")
+    # "@latest": an unversioned spec runs whatever npx has cached, and Inspector 0.15 (no --header) is common there.
+    command = [npx, "-y", "@modelcontextprotocol/inspector@latest", "--cli", mcp_url_any, "--transport", "http",
+               "--method", "tools/list", "--header", f"Authorization: Bearer {ALICE}"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "npm_config_yes": "true"})
+    except subprocess.TimeoutExpired:
+        pytest.skip("the MCP Inspector CLI did not finish (npm registry unreachable?)")
+    if done.returncode != 0 and ("ENOTFOUND" in done.stderr or "EAI_AGAIN" in done.stderr
+                                 or "ECONNREFUSED" in done.stderr and "registry" in done.stderr):
+        pytest.skip(f"npm registry unreachable: {done.stderr[-300:]}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    listed = json.loads(done.stdout)
+    names = {tool["name"] for tool in listed["tools"]}
+    assert names == {"submit_task", "get_response", "approve", "cancel", "list_artifacts"}
+    assert all("outputSchema" in tool for tool in listed["tools"])
