@@ -24,6 +24,7 @@ from agent.errors import Conflict, InvalidRequest, RateLimited, ServiceError, re
 from agent.identity import Identity, IdentityResolver
 from agent.llm import ToolCall
 from agent.loop import Resume
+from agent.redact import redact
 from agent.models import (
     ApprovalRequest, DEFAULT_MAX_COST_USD, RUNNING_STATUSES, SETTLED_STATUSES, TERMINAL_STATUSES, CreateResponseRequest,
     IncompleteDetails, ResponseObject, Usage, new_id,
@@ -172,6 +173,9 @@ class AgentService:
             top_p=request.top_p, parallel_tool_calls=request.parallel_tool_calls, background=request.background,
             previous_response_id=request.previous_response_id, user=request.user, session_id=session.id,
             max_cost_usd=cap, usage=Usage(session_cost_usd=session.spent_usd))
+        # Nothing stored holds the caller's token (or a token-shaped string), wherever the caller put it.
+        secrets = (identity.secret(),)
+        snapshot = ResponseObject.model_validate(redact(snapshot.public(), secrets))
         created = ev.snapshot_event(ev.CREATED, snapshot) | {"sequence_number": 0}
         queued = ev.snapshot_event(ev.QUEUED, snapshot) | {"sequence_number": 1}
         new_messages = _chat_messages(request)
@@ -181,7 +185,8 @@ class AgentService:
                           owner_replica=self.replica_id, lease_expires_at=now + self.settings.lease_seconds,
                           created_at=now, updated_at=now)
         moved = await self.store.create_response(
-            row, [created, queued], list(enumerate(new_messages)), new_session=new_session,
+            # The model still reads this turn's text as sent; only the stored copy is redacted.
+            row, [created, queued], list(enumerate(redact(new_messages, secrets))), new_session=new_session,
             expected_head=session.head_response_id, session_updates={"max_cost_usd": cap})
         if not moved:
             raise Conflict("This session is already processing another request.", code="session_busy",
@@ -219,7 +224,7 @@ class AgentService:
         runtime.response_id = row.id
         writer = TurnWriter(self.store, self.bus, row, flush_ms=self.settings.delta_flush_ms,
                             session_spent_usd=session.spent_usd, transcript_length=len(new_messages),
-                            lease=(self.replica_id, self.settings.lease_seconds))
+                            lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),))
         runtime.turn = asyncio.create_task(self.runner.run(
             writer, runtime, model=session.model, previous_response_id=request.previous_response_id,
             new_messages=new_messages, temperature=request.temperature, top_p=request.top_p),
@@ -231,6 +236,13 @@ class AgentService:
         row = await self._owned_response(identity, response_id)
         self.runtimes.touch(row.session_id)
         return ResponseObject.model_validate(row.snapshot)
+
+    async def snapshot(self, identity: Identity, response_id: str) -> tuple[ResponseObject, int]:
+        """The response and the sequence number of the last event it reflects (one read: both are written in
+        the same transaction)."""
+        row = await self._owned_response(identity, response_id)
+        self.runtimes.touch(row.session_id)
+        return ResponseObject.model_validate(row.snapshot), row.last_sequence
 
     async def events(self, identity: Identity, response_id: str, *, after: int = -1,
                      limit: int = 1000) -> list[dict[str, Any]]:
@@ -379,7 +391,7 @@ class AgentService:
             runtime.response_id = response_id
             writer = TurnWriter(self.store, self.bus, current, flush_ms=self.settings.delta_flush_ms,
                                 session_spent_usd=session.spent_usd, transcript_length=len(transcript),
-                                lease=(self.replica_id, self.settings.lease_seconds))
+                                lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),))
             if new_max_cost_usd is not None:
                 writer.state.max_cost_usd = new_max_cost_usd
             await writer.set_status("in_progress")

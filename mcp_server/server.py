@@ -318,24 +318,8 @@ class Tools:
 
     async def full_snapshot(self, identity: Any, response_id: str,
                             fallback: ResponseObject | None = None) -> TaskSnapshot:
-        """The whole response, projected from its event log so that text and ``last_sequence`` agree exactly."""
-        state: ResponseObject | None = None
-        last = -1
-        try:
-            async for event in self._pages(identity, response_id, -1):
-                state = ev.apply(state, event) if state is not None else ResponseObject.model_validate(
-                    event["response"])
-                last = max(last, int(event["sequence_number"]))
-        except ToolError:
-            raise
-        except Exception:  # a log the projection cannot read: fall back to the materialised object
-            logger.warning("could not project the event log of %s", response_id, exc_info=True)
-            state = None
-        if state is None:
-            state = fallback if fallback is not None else await self._call(self.service.get(identity, response_id))
-        elif fallback is not None and state.status not in SETTLED_STATUSES and fallback.status in SETTLED_STATUSES:
-            # The service already settled it (e.g. a cancel) but the log has not caught up yet.
-            state = fallback
+        """The whole response with the sequence number it reflects (one read of the materialised row)."""
+        state, last = await self._call(self.service.snapshot(identity, response_id))
         return render_snapshot(state, last)
 
     async def delta_snapshot(self, identity: Any, response_id: str, since: int) -> TaskSnapshot:

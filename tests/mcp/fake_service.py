@@ -174,6 +174,10 @@ class FakeService:
     async def get(self, identity: Identity, response_id: str) -> ResponseObject:
         return self._run(identity, response_id).state
 
+    async def snapshot(self, identity: Identity, response_id: str) -> tuple[ResponseObject, int]:
+        run = self._run(identity, response_id)
+        return run.state, (run.events[-1]["sequence_number"] if run.events else -1)
+
     async def wait(self, identity: Identity, response_id: str, *, timeout: float,
                    after_sequence: int | None = None) -> ResponseObject:
         run = self._run(identity, response_id)
