@@ -203,13 +203,14 @@ class AgentLoop:
             if tool is None:
                 raise ToolFailure(f"Unknown tool '{call.name}'. Available tools: {', '.join(sorted(by_name))}.")
             args = tool.parse(call.arguments)
-            output = await asyncio.wait_for(tool.run(args, self.make_context(item.id, index)),
-                                            self.settings.tool_timeout_seconds)
+            # Long waits (a job followed for an hour) declare their own bound; everything else gets the default.
+            bound = getattr(tool, "timeout_seconds", None)
+            limit = bound(args) if callable(bound) else self.settings.tool_timeout_seconds
+            output = await asyncio.wait_for(tool.run(args, self.make_context(item.id, index)), limit)
         except ToolFailure as exc:
             output, failed = f"Error: {exc}", True
         except asyncio.TimeoutError:
-            output, failed = (f"Error: {call.name} did not finish within {self.settings.tool_timeout_seconds:.0f} s.",
-                              True)
+            output, failed = f"Error: {call.name} did not finish within its time limit.", True
         except Exception as exc:  # a tool bug must not kill the turn; the model reads a generic error
             output, failed = f"Error: {call.name} failed unexpectedly ({type(exc).__name__}).", True
         finally:

@@ -35,6 +35,7 @@ from agent.store import migrate
 from agent.store.store import Store
 from agent.store.tables import ResponseRow, SessionRow
 from agent.tools import Tool, default_tools
+from agent.tools.collection import SessionCollections
 from agent.turn import TurnRunner
 from agent.writer import TurnWriter
 
@@ -54,8 +55,10 @@ class AgentService:
         self.replica_id = f"replica_{secrets.token_hex(8)}"
         self.bus = EventBus()
         self.runtimes = RuntimeRegistry(settings)
-        self.runner = TurnRunner(settings=settings, store=store, tools=tools if tools is not None else default_tools(),
-                                 replica_id=self.replica_id)
+        collections = SessionCollections()
+        self.runner = TurnRunner(settings=settings, store=store,
+                                 tools=tools if tools is not None else default_tools(collections),
+                                 replica_id=self.replica_id, collections=collections)
         self._http = http
         self._owner_locks: dict[str, asyncio.Lock] = {}
         self._response_locks: dict[str, asyncio.Lock] = {}
@@ -174,8 +177,8 @@ class AgentService:
             previous_response_id=request.previous_response_id, user=request.user, session_id=session.id,
             max_cost_usd=cap, usage=Usage(session_cost_usd=session.spent_usd))
         # Nothing stored holds the caller's token (or a token-shaped string), wherever the caller put it.
-        secrets = (identity.secret(),)
-        snapshot = ResponseObject.model_validate(redact(snapshot.public(), secrets))
+        caller_secrets = (identity.secret(),)
+        snapshot = ResponseObject.model_validate(redact(snapshot.public(), caller_secrets))
         created = ev.snapshot_event(ev.CREATED, snapshot) | {"sequence_number": 0}
         queued = ev.snapshot_event(ev.QUEUED, snapshot) | {"sequence_number": 1}
         new_messages = _chat_messages(request)
@@ -184,9 +187,10 @@ class AgentService:
                           snapshot=snapshot.public(), idempotency_key=idempotency_key,
                           owner_replica=self.replica_id, lease_expires_at=now + self.settings.lease_seconds,
                           created_at=now, updated_at=now)
+        # The model still reads this turn's text as sent; only the stored copy is redacted.
+        stored_messages = list(enumerate(redact(new_messages, caller_secrets)))
         moved = await self.store.create_response(
-            # The model still reads this turn's text as sent; only the stored copy is redacted.
-            row, [created, queued], list(enumerate(redact(new_messages, secrets))), new_session=new_session,
+            row, [created, queued], stored_messages, new_session=new_session,
             expected_head=session.head_response_id, session_updates={"max_cost_usd": cap})
         if not moved:
             raise Conflict("This session is already processing another request.", code="session_busy",

@@ -16,7 +16,8 @@ from agent.models import Artifact, IncompleteDetails, ResponseError
 from agent.runtime import SessionRuntime
 from agent.settings import Settings
 from agent.store.store import Store
-from agent.tools import Tool, ToolContext
+from agent.tools import Tool, ToolContext, ToolFailure
+from agent.tools.collection import SessionCollections, recover_collection_artifacts
 from agent.writer import TurnWriter
 from agent import events as ev
 
@@ -51,11 +52,13 @@ async def chain_history(store: Store, previous_response_id: str | None) -> list[
 class TurnRunner:
     """Executes a queued response on this replica. Owns the response's writer for the whole turn."""
 
-    def __init__(self, *, settings: Settings, store: Store, tools: list[Tool], replica_id: str) -> None:
+    def __init__(self, *, settings: Settings, store: Store, tools: list[Tool], replica_id: str,
+                 collections: SessionCollections | None = None) -> None:
         self.settings = settings
         self.store = store
         self.tools = tools
         self.replica_id = replica_id
+        self.collections = collections
 
     async def run(self, writer: TurnWriter, runtime: SessionRuntime, *, model: str,
                   previous_response_id: str | None, new_messages: list[dict[str, Any]],
@@ -89,6 +92,7 @@ class TurnRunner:
                              secrets=(identity.secret(),), temperature=temperature, top_p=top_p)
             loop.gate = BudgetGate(writer)
             await loop.run(messages, resume)
+            await self._recover_job_artifacts(writer, make_context)
             await writer.set_status("completed")
         except ApprovalRequired as pause:
             await writer.emit(ev.APPROVAL_REQUIRED, actions=[a.model_dump() for a in pause.actions],
@@ -109,3 +113,16 @@ class TurnRunner:
                 code="server_error", message="The agent runtime failed unexpectedly; the turn was stopped."))
         finally:
             await writer.close()
+
+    async def _recover_job_artifacts(self, writer: TurnWriter, make_context) -> None:
+        """Repos pushed from inside HF Jobs produce no event here: list the session collection at turn end.
+        Only turns that launched jobs or used the collection pay for the Hub call."""
+        if not any(a.get("type") in ("hf_job", "collection") for a in writer.state.artifacts):
+            return
+        try:
+            found = await recover_collection_artifacts(make_context("", len(writer.state.output)), self.collections)
+        except ToolFailure as exc:
+            log.warning("could not list the session collection of %s: %s", writer.response_id, exc)
+            return
+        for artifact in found:
+            await writer.record_artifact(artifact)

@@ -8,16 +8,21 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from . import datasets_server_routes, hub_routes, introspection_routes, router_routes
+from . import (collections_routes, datasets_server_routes, hub_routes, introspection_routes, jobs_routes,
+               repo_write_routes, research_routes, router_routes)
 from .recording import RecordingMiddleware
 from .state import EmulatorState
 
 # Add a module here to add endpoints (jobs, papers, docs, ...).
 ROUTE_MODULES = [
     introspection_routes,
+    research_routes,  # before hub_routes: /api/{kind}/{id}/likers|discussions
     hub_routes,
     router_routes,
     datasets_server_routes,
+    jobs_routes,
+    repo_write_routes,
+    collections_routes,
 ]
 
 

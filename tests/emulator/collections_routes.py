@@ -48,14 +48,17 @@ def _item_payload(state: Any, item: dict[str, Any], position: int) -> dict[str, 
 
 def collection_payload(state: Any, col: EmulatedCollection, *, preview: bool = False) -> dict[str, Any]:
     items = col.items[:LIST_ITEMS_PREVIEW] if preview else col.items
-    return {
+    body = {
         "slug": col.slug, "title": col.title, "description": col.description,
         "owner": _owner(state, col.namespace),
         "items": [_item_payload(state, item, i) for i, item in enumerate(items)],
-        "lastUpdated": iso(col.updated_wall or col.created_wall), "position": 0, "private": col.private,
+        "lastUpdated": iso(col.updated_wall or col.created_wall), "private": col.private,
         "theme": "indigo", "upvotes": 0, "isUpvotedByUser": False, "gating": False, "shareUrl":
             f"https://hf.co/collections/{col.slug}",
     }
+    if not preview:
+        body["position"] = 0  # list endpoints leave it out (the client numbers the collections itself)
+    return body
 
 
 def visible(col: EmulatedCollection, account: Any) -> bool:

@@ -54,10 +54,11 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts % 1 * 1000):03d}Z"
 
 
-def hardware_payload() -> list[dict[str, Any]]:
-    """``GET /api/jobs/hardware``: costs per minute, as the Hub reports them."""
+def hardware_payload(prices: dict[str, float]) -> list[dict[str, Any]]:
+    """``GET /api/jobs/hardware``: costs per minute, as the Hub reports them (``prices`` in USD per hour)."""
     out = []
-    for name, (pretty, cpu, ram, accel, per_hour) in HARDWARE.items():
+    for name, (pretty, cpu, ram, accel, _list_price) in HARDWARE.items():
+        per_hour = prices.get(name, _list_price)
         micro_per_minute = round(per_hour / 60 * 1_000_000)
         accelerator = None
         if accel is not None:
@@ -348,6 +349,8 @@ class ComputeState:
     """Jobs, scheduled jobs, collections and the files of repos written through the emulator."""
 
     jobs: dict[str, EmulatedJob] = field(default_factory=dict)
+    # USD per hour by flavor, served by /api/jobs/hardware (tests may change them).
+    hardware_prices: dict[str, float] = field(default_factory=lambda: {k: v[4] for k, v in HARDWARE.items()})
     scheduled: dict[str, ScheduledJob] = field(default_factory=dict)
     collections: dict[str, EmulatedCollection] = field(default_factory=dict)
     # (kind, repo_id) -> {path: bytes}
@@ -368,8 +371,9 @@ class ComputeState:
         push_error = None
         if creates is not None and result == "COMPLETED" and token_account is None:
             push_error = "401 Client Error: Unauthorized (no valid HF_TOKEN in the job's secrets)"
-            result = "ERROR"
         lines = _log_script(found, result, creates, push_error, hub_url_hint)
+        if push_error:
+            result = "ERROR"
         running_s = _float(found.get("EMULATOR_JOB_SECONDS"), 1.0)
         step = running_s / max(1, len(lines))
         job = EmulatedJob(

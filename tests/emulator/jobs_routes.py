@@ -111,7 +111,7 @@ def _pusher(state: Any, spec: dict[str, Any], target_repo: str | None) -> str | 
 
 def routes(state: Any) -> list[BaseRoute]:
     async def hardware(request: Request) -> Response:
-        return JSONResponse(hardware_payload())
+        return JSONResponse(hardware_payload(state.compute.hardware_prices))
 
     async def run(request: Request) -> Response:
         namespace = request.path_params["namespace"]

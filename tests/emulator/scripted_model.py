@@ -164,14 +164,31 @@ def _validate_answer_step(step: Any) -> None:
             raise ScriptError(f"a call must be {{'call': name, 'arguments': {{...}}}} or {{'bad_arguments': name}}, got {call!r}")
 
 
-def _tool_call(turn_index: int, i: int, spec: dict[str, Any]) -> ToolCall:
+def _resolve(value: Any, tool_texts: list[str]) -> Any:
+    """``{"$from_tool": regex}`` → the first capture group of the newest tool result that matches (values a real
+    model would copy from a tool result, like a job id the server generated)."""
+    if isinstance(value, dict) and set(value) == {"$from_tool"}:
+        pattern = re.compile(str(value["$from_tool"]))
+        for text in reversed(tool_texts):
+            found = pattern.search(text)
+            if found:
+                return found.group(1) if found.groups() else found.group(0)
+        raise ScriptError(f"no tool result matches {value['$from_tool']!r}")
+    if isinstance(value, dict):
+        return {k: _resolve(v, tool_texts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, tool_texts) for v in value]
+    return value
+
+
+def _tool_call(turn_index: int, i: int, spec: dict[str, Any], tool_texts: list[str]) -> ToolCall:
     call_id = f"call_{turn_index}_{i}"
     if "bad_arguments" in spec:
         return ToolCall(call_id, str(spec["bad_arguments"]), BAD_ARGUMENTS)
-    return ToolCall(call_id, str(spec["call"]), json.dumps(spec.get("arguments", {})))
+    return ToolCall(call_id, str(spec["call"]), json.dumps(_resolve(spec.get("arguments", {}), tool_texts)))
 
 
-def _answer_from_step(step: dict[str, Any] | list[Any], turn_index: int) -> Answer:
+def _answer_from_step(step: dict[str, Any] | list[Any], turn_index: int, tool_texts: list[str]) -> Answer:
     if isinstance(step, list):
         specs, text, chunks, delay = step, "", None, 0
     else:
@@ -179,7 +196,7 @@ def _answer_from_step(step: dict[str, Any] | list[Any], turn_index: int) -> Answ
         if "call" in step or "bad_arguments" in step:
             specs.insert(0, {k: step[k] for k in ("call", "arguments", "bad_arguments") if k in step})
         text, chunks, delay = str(step.get("say", "")), step.get("chunks"), int(step.get("delay_ms", 0))
-    calls = [_tool_call(turn_index, i, spec) for i, spec in enumerate(specs)]
+    calls = [_tool_call(turn_index, i, spec, tool_texts) for i, spec in enumerate(specs)]
     return Answer(text=text, tool_calls=calls, chunks=chunks, delay_ms=delay)
 
 
@@ -216,6 +233,7 @@ def plan_reply(state: Any, model_id: str, messages: list[dict[str, Any]]) -> Ans
     if turn.step is None:
         answer = Answer(text=default_text(model_id, None))
     else:
-        answer = _answer_from_step(turn.step, turn_index)
+        tool_texts = [message_text(m) for m in messages[user_idx + 1:] if m.get("role") == "tool"]
+        answer = _answer_from_step(turn.step, turn_index, tool_texts)
     answer.hang_ms = hang
     return answer

@@ -9,6 +9,7 @@ from typing import Any
 
 from .accounts import Account, default_accounts
 from .catalog import Catalog, build_catalog
+from .compute_state import ComputeState
 from .viewer_catalog import ViewerCatalog, build_viewer_catalog
 
 MAX_RECORDED_REQUESTS = 5_000
@@ -29,6 +30,8 @@ class EmulatorState:
     # pagination is exercised with a small catalog). Tests may lower it.
     hub_page_size: int = 100
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Jobs, scheduled jobs, collections and written repo files (see compute_state.py).
+    compute: ComputeState = field(default_factory=ComputeState)
 
     # --- accounts -------------------------------------------------------
     def account_for_token(self, token: str | None) -> Account | None:
