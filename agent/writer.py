@@ -22,8 +22,11 @@ from agent.store.tables import ResponseRow
 class TurnWriter:
     def __init__(self, store: Store, bus: EventBus, row: ResponseRow, *, flush_ms: int,
                  session_spent_usd: float = 0.0, transcript_length: int = 0,
-                 lease: tuple[str, float] | None = None) -> None:
+                 lease: tuple[str, float] | None = None, secrets: tuple[str, ...] = ()) -> None:
         # lease = (replica id, lease seconds): every flush while running extends the lease.
+        # secrets = the caller's token: whatever passes through the turn (the model echoing it in text or tool
+        # arguments) is redacted, with token-shaped strings, before it is stored or streamed.
+        self._secrets = secrets
         self.store = store
         self.bus = bus
         self.response_id = row.id
@@ -48,7 +51,7 @@ class TurnWriter:
         return self._next_seq - 1
 
     async def emit(self, event_type: str, **payload: Any) -> dict[str, Any]:
-        event = {"type": event_type, **payload, "sequence_number": self._next_seq}
+        event = redact({"type": event_type, **payload, "sequence_number": self._next_seq}, self._secrets)
         self._next_seq += 1
         self.state = ev.apply(self.state, event)
         self._pending.append(event)
@@ -80,7 +83,7 @@ class TurnWriter:
 
     def add_transcript(self, message: dict[str, Any]) -> None:
         """Queue a chat message of this turn; it is committed with the next flush."""
-        self._pending_transcript.append((self._transcript_length, redact(message)))
+        self._pending_transcript.append((self._transcript_length, redact(message, self._secrets)))
         self._transcript_length += 1
 
     def add_spend(self, usd: float) -> None:
@@ -117,7 +120,9 @@ class TurnWriter:
             lease = ((self._lease[0], time.time() + self._lease[1]) if self._lease else (None, None)) if batch else None
             await self.store.append(Append(
                 response_id=self.response_id, expected_last_sequence=self._committed_seq, events=batch,
-                snapshot=self.state.public(), status=status, artifacts=artifacts, transcript=transcript,
+                # Redacted as a whole too: a token split across text deltas is contiguous only in the projection.
+                snapshot=redact(self.state.public(), self._secrets), status=status, artifacts=artifacts,
+                transcript=transcript,
                 lease=lease, session_spent_usd=self.session_spent_usd if spend_dirty else None,
                 session_id=self.session_id))
             if batch:

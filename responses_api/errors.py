@@ -35,9 +35,41 @@ def service_error_response(exc: ServiceError) -> JSONResponse:
     return envelope(exc.status, exc.message, code=exc.code, param=exc.param, type_=exc.type, headers=headers)
 
 
+# Errors that only say "this union branch does not apply" (a list given where a string is also accepted...).
+_BRANCH_MISMATCH = frozenset({"string_type", "list_type", "dict_type", "model_type", "model_attributes_type",
+                              "int_type", "float_type", "bool_type"})
+_TYPE_LABELS = frozenset({"str", "int", "float", "bool", "list", "dict", "none"})
+
+
+def _is_union_label(part: str) -> bool:
+    # pydantic names union branches in ``loc`` by type: "constrained-str", "list[InputMessage]", "str"...
+    return not part.isidentifier() or part in _TYPE_LABELS or part[:1].isupper()
+
+
+def _param(loc: tuple) -> str | None:
+    """``("input", "list[InputMessage]", 0, "content")`` → ``"input[0].content"`` (OpenAI's param style)."""
+    param = ""
+    for part in loc:
+        if isinstance(part, int):
+            param += f"[{part}]"
+        elif not _is_union_label(str(part)):
+            param += f".{part}" if param else str(part)
+    return param or None
+
+
+def _most_relevant(errors: list) -> dict:
+    """The error to report: for a union (``input`` is a string or a message list), prefer the branch whose value
+    had the right type over the "not a string" noise of the other branch; deeper errors are more specific."""
+    specific = [e for e in errors if e["type"] not in _BRANCH_MISMATCH]
+    if not specific:
+        return errors[0]
+    return max(specific, key=lambda e: len([p for p in e["loc"] if not isinstance(p, str) or
+                                            not _is_union_label(p)]))
+
+
 def validation_error_response(exc: ValidationError) -> JSONResponse:
-    first = exc.errors()[0]
-    param = ".".join(str(part) for part in first["loc"]) or None
+    first = _most_relevant(exc.errors())
+    param = _param(first["loc"])
     if first["type"] == "extra_forbidden":
         return envelope(400, f"Unknown parameter: '{param}'.", code="unknown_parameter", param=param)
     if first["type"] == "missing":

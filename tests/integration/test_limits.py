@@ -1,0 +1,184 @@
+"""Every bad input gets a clear 400 envelope naming the parameter, and leaves stored data untouched; capacity
+limits answer 429; Idempotency-Key makes create safe to retry."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.conftest import BOB, make_settings, run_server
+from tests.integration.helpers import assert_envelope, count_responses, create, db_scalar, hang, nonce, uscript
+
+OK_INPUT = "hello"
+
+
+@pytest.mark.parametrize(("body", "param", "code", "fragment"), [
+    ({"input": "x" * 100_001}, "input", "invalid_value", "100000"),
+    ({"input": [{"role": "user", "content": "x" * 100_001}]}, "input[0]", "invalid_value", "100000"),
+    ({"input": [{"role": "user", "content": "ok"}, {"role": "user", "content": [
+        {"type": "input_text", "text": "x" * 60_000}, {"type": "input_text", "text": "x" * 60_000}]}]},
+     "input[1]", "invalid_value", "100000"),
+    ({"input": [{"role": "user", "content": [{"type": "input_text", "text": "x" * 100_001}]}]},
+     "input[0].content[0].text", "invalid_value", "100000"),
+    ({"input": ""}, "input", "invalid_value", None),
+    ({"input": []}, "input", "invalid_value", None),
+    ({"input": [{"role": "robot", "content": "x"}]}, "input[0].role", "invalid_value", None),
+    ({"input": OK_INPUT, "instructions": "y" * 20_001}, "instructions", "invalid_value", "20000"),
+    ({"input": OK_INPUT, "max_cost_usd": 0}, "max_cost_usd", "invalid_value", "greater than 0"),
+    ({"input": OK_INPUT, "max_cost_usd": -1}, "max_cost_usd", "invalid_value", None),
+    ({"input": OK_INPUT, "max_cost_usd": 500.01}, "max_cost_usd", "invalid_value", "500"),
+    ({"input": OK_INPUT, "wait_timeout_seconds": 0.5}, "wait_timeout_seconds", "invalid_value", "1"),
+    ({"input": OK_INPUT, "wait_timeout_seconds": 3601}, "wait_timeout_seconds", "invalid_value", "3600"),
+    ({"input": OK_INPUT, "model": "acme/not-a-model"}, "model", "model_not_found", "acme/not-a-model"),
+    ({"input": OK_INPUT, "frequency_penalty": 1}, "frequency_penalty", "unknown_parameter", "frequency_penalty"),
+    ({"input": OK_INPUT, "metadata": {f"k{i}": "v" for i in range(17)}}, "metadata", "invalid_value", "16"),
+    ({"input": OK_INPUT, "metadata": {"k": "v" * 513}}, "metadata", "invalid_value", "512"),
+    ({"input": OK_INPUT, "metadata": {"k": 1}}, "metadata.k", "invalid_value", None),
+    ({"input": OK_INPUT, "store": False}, "store", "invalid_value", "store"),
+    ({"input": OK_INPUT, "tools": [{"type": "function", "name": "f"}]}, "tools", "invalid_value", None),
+    ({"model": "moonshotai/Kimi-K2.6:novita"}, "input", "missing_required_parameter", "input"),
+    ({"input": OK_INPUT, "previous_response_id": "resp_123"}, "previous_response_id", "invalid_value", None),
+])
+def test_invalid_body_is_400_naming_the_parameter_and_stores_nothing(alice, server, body, param, code, fragment):
+    before = count_responses(server.database_path)
+    reply = alice.post("/v1/responses", json=body)
+    error = assert_envelope(reply, 400, code=code, param=param)
+    assert error["type"] == "invalid_request_error"
+    if fragment is not None:
+        assert fragment in error["message"]
+    assert "constrained" not in error["message"] and "list[" not in error["message"]
+    assert count_responses(server.database_path) == before
+
+
+def test_limits_are_inclusive(alice):
+    body = create(alice, uscript({"say": "edge"}), max_cost_usd=500, wait_timeout_seconds=3600,
+                  metadata={f"k{i}": "v" * 512 for i in range(16)}, instructions="i" * 20_000)
+    assert body["status"] == "completed" and body["max_cost_usd"] == 500
+    assert len(body["metadata"]) == 16
+    long_input = uscript({"say": "long"})
+    long_input += " " * (100_000 - len(long_input))
+    assert create(alice, long_input, wait_timeout_seconds=1, background=True)["status"] == "queued"
+
+
+@pytest.mark.parametrize(("raw", "content_type"), [
+    (b'{"input": "x"', "application/json"),
+    (b"not json at all", "application/json"),
+    (b"", "application/json"),
+    (b'\xff\xfe{"input": 1}', "application/json"),
+])
+def test_malformed_json_is_400_invalid_json(alice, server, raw, content_type):
+    before = count_responses(server.database_path)
+    reply = alice.post("/v1/responses", content=raw, headers={"content-type": content_type})
+    assert_envelope(reply, 400, code="invalid_json")
+    assert count_responses(server.database_path) == before
+
+
+@pytest.mark.parametrize("raw", [b"[1, 2]", b'"just a string"', b"42", b"null"])
+def test_body_that_is_not_an_object_is_400(alice, server, raw):
+    before = count_responses(server.database_path)
+    assert_envelope(alice.post("/v1/responses", content=raw), 400, code="invalid_json")
+    assert count_responses(server.database_path) == before
+
+
+def test_unknown_route_and_wrong_method_use_the_envelope(alice):
+    error = assert_envelope(alice.get("/v1/nothing-here"), 404, code="route_not_found")
+    assert "/v1/nothing-here" in error["message"]
+    assert_envelope(alice.post("/v1/responses/resp_x/unknown"), 404)
+    wrong = alice.get("/v1/responses")
+    error = assert_envelope(wrong, 405, code="method_not_allowed")
+    assert "GET" in error["message"]
+    assert "POST" in wrong.headers["allow"]
+    assert_envelope(alice.delete(f"/v1/responses/resp_{'0' * 32}"), 405, code="method_not_allowed")
+    assert_envelope(alice.put("/v1/responses"), 405)
+
+
+def test_bad_starting_after_is_400(alice):
+    done = create(alice, uscript({"say": "x"}))
+    for url, kwargs in ((f"/v1/responses/{done['id']}", {"params": {"stream": "true", "starting_after": "abc"}}),
+                        (f"/v1/responses/{done['id']}/events", {"params": {"starting_after": "abc"}}),
+                        (f"/v1/responses/{done['id']}/events", {"headers": {"last-event-id": "abc"}}),
+                        (f"/v1/responses/{done['id']}/events", {"params": {"starting_after": "-5"}})):
+        assert_envelope(alice.get(url, **kwargs), 400, param="starting_after")
+    assert_envelope(alice.get(f"/v1/responses/{done['id']}", params={"stream": "maybe"}), 400, param="stream")
+
+
+def test_idempotency_key_returns_the_same_response(alice, server):
+    key = f"idem-{nonce()}"
+    task = uscript({"say": "once"})
+    first = alice.post("/v1/responses", json={"input": task, "background": True}, headers={"idempotency-key": key})
+    second = alice.post("/v1/responses", json={"input": task, "background": True}, headers={"idempotency-key": key})
+    assert first.status_code == second.status_code == 200
+    assert first.json()["id"] == second.json()["id"]
+    assert db_scalar(server.database_path, "SELECT count(*) FROM responses WHERE idempotency_key = ?", key) == 1
+    # Keys are per account: bob's identical key is his own response.
+    with server.client(BOB) as bob:
+        bobs = bob.post("/v1/responses", json={"input": task, "background": True}, headers={"idempotency-key": key})
+    assert bobs.status_code == 200 and bobs.json()["id"] != first.json()["id"]
+
+
+def test_concurrent_creates_with_one_idempotency_key_make_one_response(server):
+    key = f"idem-{nonce()}"
+    task = uscript({"say": "once"})
+    ids: list[str] = []
+
+    def submit():
+        with server.client() as client:
+            reply = client.post("/v1/responses", json={"input": task, "background": True},
+                                headers={"idempotency-key": key})
+            assert reply.status_code == 200, reply.text
+            ids.append(reply.json()["id"])
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(ids) == 4 and len(set(ids)) == 1
+    assert db_scalar(server.database_path, "SELECT count(*) FROM responses WHERE idempotency_key = ?", key) == 1
+
+
+def test_oversized_idempotency_key_is_400(alice, server):
+    before = count_responses(server.database_path)
+    reply = alice.post("/v1/responses", json={"input": "x"}, headers={"idempotency-key": "k" * 256})
+    assert_envelope(reply, 400, code="invalid_idempotency_key")
+    assert count_responses(server.database_path) == before
+
+
+# ---------------------------------------------------------------- capacity
+
+@pytest.fixture(scope="module")
+def small_server(emulator, tmp_path_factory):
+    path = tmp_path_factory.mktemp("small") / "db.sqlite"
+    settings = make_settings(emulator, f"sqlite:///{path}", max_live_sessions_per_account=2,
+                             max_live_sessions_global=3)
+    with run_server(settings, path) as handle:
+        yield handle
+
+
+def test_live_session_limits_per_account_and_global(small_server):
+    with small_server.client() as alice, small_server.client(BOB) as bob:
+        running = [create(alice, hang(), background=True) for _ in range(2)]
+        before = count_responses(small_server.database_path)
+        error = assert_envelope(alice.post("/v1/responses", json={"input": hang(), "background": True}), 429,
+                                code="too_many_live_sessions")
+        assert error["type"] == "rate_limit_error" and "2" in error["message"]
+        assert count_responses(small_server.database_path) == before
+        # Another account still has room until the server-wide cap.
+        running.append(create(bob, hang(), background=True))
+        assert_envelope(bob.post("/v1/responses", json={"input": hang(), "background": True}), 429,
+                        code="server_at_capacity")
+        assert count_responses(small_server.database_path) == before + 1
+        # A finished turn frees its slot.
+        alice.post(f"/v1/responses/{running[0]['id']}/cancel")
+        from tests.integration.helpers import settle
+
+        assert settle(alice, running[0]["id"])["status"] == "cancelled"
+        again = create(alice, hang(), background=True)
+        assert again["status"] == "queued"
+        for response, client in ((running[1], alice), (running[2], bob), (again, alice)):
+            client.post(f"/v1/responses/{response['id']}/cancel")
+            assert settle(client, response["id"])["status"] == "cancelled"
+        # Chaining a turn onto an idle session counts too, and succeeds now there is room.
+        follow = create(alice, uscript({"say": f"fits {nonce()}"}), previous_response_id=running[0]["id"])
+        assert follow["status"] == "completed"

@@ -1,0 +1,74 @@
+"""Token-shaped strings never reach storage, streams or logs; ordinary identifiers that start with hf_ survive."""
+
+from __future__ import annotations
+
+from agent.redact import REDACTED, redact, redact_text
+
+TOKEN = "hf_" + "aBcDeFgHiJkLmNoPqRsTuVwXyZ01234567"  # hf_ + 34 chars, like a real user token
+
+
+def test_user_tokens_are_redacted():
+    assert len(TOKEN) == 37
+    assert redact_text(f"token={TOKEN}") == f"token={REDACTED}"
+    assert redact_text(f"{TOKEN} and {TOKEN}.") == f"{REDACTED} and {REDACTED}."
+    assert redact_text(f'{{"token": "{TOKEN}"}}') == f'{{"token": "{REDACTED}"}}'
+    assert redact_text("api_org_" + "x" * 34) == REDACTED
+
+
+def test_hf_identifiers_are_untouched():
+    text = ("pip install hf_transfer; from huggingface_hub import hf_hub_download; HF_HUB_ENABLE_HF_TRANSFER=1; "
+            "hf_xet and hf_api")
+    assert redact_text(text) == text
+
+
+def test_bearer_credentials_are_redacted():
+    assert redact_text("Authorization: Bearer abcdefgh12345") == f"Authorization: Bearer {REDACTED}"
+    assert redact_text("authorization: bearer hf_emu_alice") == f"authorization: bearer {REDACTED}"
+
+
+def test_literal_secrets_are_redacted_even_when_not_token_shaped():
+    assert redact_text("use hf_emu_alice now", ("hf_emu_alice",)) == f"use {REDACTED} now"
+    assert redact_text("nothing here", ("",)) == "nothing here"
+
+
+def test_redact_walks_nested_values_and_keeps_other_types():
+    value = {"a": [TOKEN, {"b": f"x {TOKEN}"}], "n": 3, "f": 1.5, "none": None, "ok": True, "s": "hf_transfer"}
+    assert redact(value) == {"a": [REDACTED, {"b": f"x {REDACTED}"}], "n": 3, "f": 1.5, "none": None, "ok": True,
+                             "s": "hf_transfer"}
+    assert value["a"][0] == TOKEN  # the input is not modified
+
+
+# ---------------------------------------------------------------- the writer redacts whatever it stores
+
+async def test_writer_redacts_events_snapshot_and_transcript(store):
+    from agent import events as ev
+    from agent.bus import EventBus
+    from agent.models import McpCallItem, MessageItem, OutputText
+    from agent.writer import TurnWriter
+    from tests.unit.conftest import new_response
+
+    row = await new_response(store)
+    writer = TurnWriter(store, EventBus(), row, flush_ms=5, transcript_length=1, secrets=("hf_emu_alice",))
+    item = McpCallItem(id="mcp_1", name="hub_search", arguments='{"search": "hf_emu_alice"}')
+    await writer.emit(ev.ITEM_ADDED, output_index=0, item=item.model_dump())
+    await writer.emit(ev.ITEM_DONE, output_index=0, item=item.model_copy(
+        update={"status": "completed", "output": f"echo {TOKEN}"}).model_dump())
+    message = MessageItem(id="msg_1")
+    await writer.emit(ev.ITEM_ADDED, output_index=1, item=message.model_dump())
+    await writer.emit(ev.PART_ADDED, item_id="msg_1", output_index=1, content_index=0, part=OutputText().model_dump())
+    # A token split across deltas: no single event holds it, and the stored projection is redacted as a whole.
+    for delta in ("token hf_emu", "_alice here"):
+        await writer.emit(ev.TEXT_DELTA, item_id="msg_1", output_index=1, content_index=0, delta=delta, logprobs=[])
+    writer.add_transcript({"role": "assistant", "content": "I used hf_emu_alice", "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "x", "arguments": f'{{"t": "{TOKEN}"}}'}}]})
+    await writer.close()
+
+    events = await store.events_after(row.id, -1)
+    stored = (await store.get_response(row.id)).snapshot
+    transcript = await store.transcript(row.id)
+    everything = repr(events) + repr(stored) + repr(transcript)
+    assert "hf_emu_alice" not in everything and TOKEN not in everything
+    assert stored["output"][0]["arguments"] == '{"search": "[REDACTED]"}'
+    assert stored["output"][0]["output"] == f"echo {REDACTED}"
+    assert stored["output"][1]["content"][0]["text"] == f"token {REDACTED} here"
+    assert transcript[-1]["content"] == f"I used {REDACTED}"
