@@ -13,6 +13,18 @@ from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
 
 RepoKind = Literal["model", "dataset", "space"]
 _SORTS = Literal["downloads", "likes", "last_modified", "created_at", "trending_score"]
+_REPO_ID = r"^[\w.\-]+/[\w.\-]+$|^[\w.\-]+$"
+
+# What a search asks the Hub for (the list endpoints' defaults omit dates and parameter counts).
+_SEARCH_EXPAND = {
+    "model": ["author", "downloads", "likes", "pipeline_tag", "library_name", "lastModified", "safetensors",
+              "trendingScore", "gated"],
+    "dataset": ["author", "downloads", "likes", "lastModified", "description", "trendingScore", "gated"],
+    "space": ["author", "likes", "sdk", "lastModified", "runtime", "trendingScore", "models"],
+}
+# Card keys that are bulky and rarely useful to the model.
+_CARD_NOISE = ("model-index", "widget", "model_index", "extra_gated_fields", "extra_gated_prompt", "configs",
+               "dataset_info")
 
 
 def repo_url(hub_url: str, kind: str, repo_id: str) -> str:
@@ -24,30 +36,41 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+def _hub_failure(exc: HfHubHTTPError, what: str) -> ToolFailure:
+    status = getattr(exc.response, "status_code", None)
+    if status == 401:
+        return ToolFailure(f"{what}: the Hub rejected the caller's token (401).")
+    if status == 429:
+        return ToolFailure(f"{what}: the Hub is rate-limiting requests (429); wait a little and retry.")
+    message = str(exc).splitlines()[0][:300]
+    return ToolFailure(f"{what} failed ({status or 'network'}): {message}")
+
+
 class HubSearchArgs(BaseModel):
     kind: RepoKind = Field("model", description="What to search: model, dataset or space.")
     search: str | None = Field(None, max_length=200, description="Substring to match in repo ids.")
     author: str | None = Field(None, max_length=96, description="Only repos of this user or organization.")
     pipeline_tag: str | None = Field(None, max_length=64, description="Models only, e.g. text-generation.")
-    library: str | None = Field(None, max_length=64, description="Models only, e.g. transformers, sentence-transformers.")
-    tags: list[str] = Field(default_factory=list, max_length=8, description="Tags every result must carry.")
+    library: str | None = Field(None, max_length=64, description="Models only, e.g. transformers, gguf.")
+    tags: list[str] = Field(default_factory=list, max_length=8,
+                            description="Tags every result must carry, e.g. license:mit, language:fr.")
     sort: _SORTS = Field("downloads", description="Sort key, descending.")
     limit: int = Field(10, ge=1, le=50)
 
 
 class HubSearch(Tool[HubSearchArgs]):
     name = "hub_search"
-    description = ("Search the Hugging Face Hub for models, datasets or Spaces. Returns ids, URLs, downloads, likes, "
-                   "task and library. Use hub_repo_details for one repo's card and files.")
+    description = ("Search the Hugging Face Hub for models, datasets or Spaces. One row per repo: id, URL, "
+                   "downloads, likes, task, library, parameters, last update. Use hub_repo_details for one repo.")
     Arguments = HubSearchArgs
 
     async def run(self, args: HubSearchArgs, ctx: ToolContext) -> str:
         api = ctx.hf_api()
-        filters = list(args.tags)
-        if args.library:
-            filters.append(args.library)
+        filters = list(args.tags) + ([args.library] if args.library else [])
+        # One row past the limit tells whether more results exist.
         common: dict[str, Any] = {"search": args.search, "author": args.author, "sort": args.sort,
-                                  "limit": args.limit, "filter": filters or None}
+                                  "limit": args.limit + 1, "filter": filters or None,
+                                  "expand": _SEARCH_EXPAND[args.kind]}
 
         def query() -> list[Any]:
             if args.kind == "model":
@@ -59,33 +82,46 @@ class HubSearch(Tool[HubSearchArgs]):
         try:
             found = await asyncio.to_thread(query)
         except HfHubHTTPError as exc:
-            raise ToolFailure(f"Hub search failed: {exc}") from None
-        rows = []
-        for info in found:
-            row = {"id": info.id, "url": repo_url(ctx.settings.hub_url, args.kind, info.id),
-                   "downloads": getattr(info, "downloads", None), "likes": getattr(info, "likes", None)}
-            for attr in ("pipeline_tag", "library_name", "sdk"):
-                if getattr(info, attr, None):
-                    row[attr] = getattr(info, attr)
-            if getattr(info, "last_modified", None):
-                row["last_modified"] = _iso(info.last_modified)
-            rows.append(row)
+            raise _hub_failure(exc, "Hub search") from None
+        more = len(found) > args.limit
+        rows = [self._row(info, args.kind, ctx.settings.hub_url) for info in found[: args.limit]]
         if not rows:
-            return f"No {args.kind}s matched. Try a broader search or fewer filters."
-        return truncate(json.dumps({"kind": args.kind, "count": len(rows), "results": rows}, indent=1),
-                        hint="lower limit or narrow the search")
+            return f"No {args.kind}s matched. Try a broader search, fewer tags, or another sort."
+        header = f"{len(rows)} {args.kind}s sorted by {args.sort}" + (
+            " (more exist: raise limit or narrow the search)" if more else " (all matches)")
+        lines = [header] + [json.dumps(row, ensure_ascii=False, default=str) for row in rows]
+        return truncate("\n".join(lines), hint="lower limit or narrow the search")
+
+    @staticmethod
+    def _row(info: Any, kind: str, hub_url: str) -> dict[str, Any]:
+        row: dict[str, Any] = {"id": info.id, "url": repo_url(hub_url, kind, info.id)}
+        for attr in ("downloads", "likes", "pipeline_tag", "library_name", "sdk", "gated"):
+            value = getattr(info, attr, None)
+            if value not in (None, False, ""):
+                row[attr] = value
+        safetensors = getattr(info, "safetensors", None)
+        if safetensors is not None and getattr(safetensors, "total", None):
+            row["parameters"] = safetensors.total
+        runtime = getattr(info, "runtime", None)
+        if runtime is not None and getattr(runtime, "stage", None):
+            row["stage"] = runtime.stage
+        if getattr(info, "last_modified", None):
+            row["last_modified"] = _iso(info.last_modified)[:10]
+        description = getattr(info, "description", None)
+        if description:
+            row["description"] = description[:160]
+        return row
 
 
 class HubRepoDetailsArgs(BaseModel):
-    repo_id: str = Field(..., min_length=3, max_length=200, pattern=r"^[\w.\-]+/[\w.\-]+$|^[\w.\-]+$",
-                         description="The repo id, e.g. BAAI/bge-m3.")
+    repo_id: str = Field(..., min_length=1, max_length=200, pattern=_REPO_ID, description="The repo id, e.g. BAAI/bge-m3.")
     kind: RepoKind = "model"
 
 
 class HubRepoDetails(Tool[HubRepoDetailsArgs]):
     name = "hub_repo_details"
-    description = ("Details of one Hub repo (model, dataset or Space): card metadata, tags, task, library, files, "
-                   "downloads, likes, parameter count, dates.")
+    description = ("Details of one Hub repo (model, dataset or Space): card metadata (license, base model, "
+                   "datasets), tags, task, library, files, downloads, likes, parameter count, dates, Space runtime.")
     Arguments = HubRepoDetailsArgs
 
     async def run(self, args: HubRepoDetailsArgs, ctx: ToolContext) -> str:
@@ -94,12 +130,13 @@ class HubRepoDetails(Tool[HubRepoDetailsArgs]):
         try:
             info = await asyncio.to_thread(fetch, args.repo_id)
         except RepositoryNotFoundError:
+            other = [k for k in ("model", "dataset", "space") if k != args.kind]
             raise ToolFailure(f"No {args.kind} named '{args.repo_id}' exists (or it is private to someone else). "
-                              "Check the id with hub_search.") from None
+                              f"Check the id with hub_search, or try kind={other[0]} / kind={other[1]}.") from None
         except GatedRepoError:
             raise ToolFailure(f"'{args.repo_id}' is gated: accept its conditions on the Hub first.") from None
         except HfHubHTTPError as exc:
-            raise ToolFailure(f"Hub request failed: {exc}") from None
+            raise _hub_failure(exc, "Hub request") from None
         details: dict[str, Any] = {"id": info.id, "url": repo_url(ctx.settings.hub_url, args.kind, info.id)}
         for attr in ("author", "pipeline_tag", "library_name", "sdk", "downloads", "likes", "gated", "private",
                      "tags"):
@@ -112,11 +149,23 @@ class HubRepoDetails(Tool[HubRepoDetailsArgs]):
         safetensors = getattr(info, "safetensors", None)
         if safetensors is not None and getattr(safetensors, "total", None):
             details["parameters"] = safetensors.total
+            details["parameters_by_dtype"] = safetensors.parameters
+        description = getattr(info, "description", None)
+        if description:
+            details["description"] = description[:500]
+        runtime = getattr(info, "runtime", None)
+        if runtime is not None:
+            details["runtime"] = {"stage": runtime.stage, "hardware": getattr(runtime, "hardware", None)}
+        for attr in ("models", "datasets", "spaces"):
+            value = getattr(info, attr, None)
+            if value and attr != args.kind + "s":
+                details[f"linked_{attr}"] = value[:20] + ([f"... {len(value) - 20} more"] if len(value) > 20 else [])
         card = getattr(info, "card_data", None)
         if card:
-            details["card_data"] = card.to_dict() if hasattr(card, "to_dict") else card
+            card_dict = card.to_dict() if hasattr(card, "to_dict") else dict(card)
+            details["card_data"] = {k: v for k, v in card_dict.items() if k not in _CARD_NOISE and v not in (None, [])}
         siblings = getattr(info, "siblings", None) or []
         details["files"] = [s.rfilename for s in siblings[:100]]
         if len(siblings) > 100:
-            details["files_truncated"] = len(siblings) - 100
+            details["files_truncated"] = f"{len(siblings) - 100} more files not shown"
         return truncate(json.dumps(details, indent=1, default=str), hint="the card is large; ask for specific fields")

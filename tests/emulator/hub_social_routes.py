@@ -67,19 +67,23 @@ def _discussion_summary(d: dict[str, Any]) -> dict[str, Any]:
 def routes_for(state: Any, research: Any) -> list[BaseRoute]:
     social = research.social
 
+    def canonical(names: Any, name: str) -> str | None:
+        # Hub names resolve case-insensitively (huggingface.co/qwen is Qwen); the payload carries the real one.
+        return name if name in names else next((n for n in names if n.lower() == name.lower()), None)
+
     async def user_overview(request: Request) -> Response:
         if (err := check_token(state, request)) is not None:
             return err
-        name = request.path_params["name"]
-        if name not in social.users:
+        name = canonical(social.users, request.path_params["name"])
+        if name is None:
             return not_found("User")
         return JSONResponse(_user_overview(state, research, name))
 
     async def org_overview(request: Request) -> Response:
         if (err := check_token(state, request)) is not None:
             return err
-        name = request.path_params["name"]
-        if name not in social.orgs:
+        name = canonical(social.orgs, request.path_params["name"])
+        if name is None:
             return not_found("Organization")
         return JSONResponse(_org_overview(state, research, name))
 

@@ -73,7 +73,7 @@ def build_social(accounts: list[Account], catalog: Catalog, users: list[str]) ->
     social = Social()
     for account in accounts:
         if account.kind == "user":
-            social.users[account.name] = {"fullname": account.fullname or account.name, "is_pro": account.name == "alice",
+            social.users[account.name] = {"fullname": account.fullname or account.name, "is_pro": False,
                                           "bio": f"{account.fullname}. Emulated account.", "generated": False,
                                           "github": account.name, "twitter": None, "website": None}
     for i, name in enumerate(users):
