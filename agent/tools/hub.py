@@ -114,7 +114,8 @@ class HubSearch(Tool[HubSearchArgs]):
 
 
 class HubRepoDetailsArgs(BaseModel):
-    repo_id: str = Field(..., min_length=1, max_length=200, pattern=_REPO_ID, description="The repo id, e.g. BAAI/bge-m3.")
+    repo_id: str = Field(..., min_length=1, max_length=200, pattern=_REPO_ID,
+                         description="The repo id, e.g. BAAI/bge-m3.")
     kind: RepoKind = "model"
 
 

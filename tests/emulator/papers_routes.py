@@ -32,7 +32,8 @@ def _org(name: str | None) -> dict[str, Any] | None:
 
 def paper_body(paper: Paper, social: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "id": paper.id, "title": paper.title, "summary": paper.summary, "publishedAt": f"{paper.published}T17:59:00.000Z",
+        "id": paper.id, "title": paper.title, "summary": paper.summary,
+        "publishedAt": f"{paper.published}T17:59:00.000Z",
         "authors": [{"_id": object_id(paper.id + a), "name": a, "hidden": False} for a in paper.authors],
         "upvotes": paper.upvotes, "discussionId": object_id("discussion" + paper.id),
         "ai_summary": paper.summary.split(". ")[0] + ".", "ai_keywords": paper.keywords,
@@ -51,7 +52,8 @@ def daily_entry(paper: Paper, social: Any) -> dict[str, Any]:
     """A daily-papers / search entry: the paper plus its daily-feed envelope."""
     day = paper.daily or paper.published
     entry = {"paper": paper_body(paper, social), "publishedAt": f"{day}T08:00:00.000Z", "title": paper.title,
-             "summary": paper.summary, "thumbnail": f"https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{paper.id}.png",
+             "summary": paper.summary,
+             "thumbnail": f"https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{paper.id}.png",
              "numComments": paper.comments, "submittedBy": _user(social, paper.submitted_by),
              "isAuthorParticipating": paper.submitted_by is not None and paper.id.endswith(("0", "2", "4"))}
     if paper.org:

@@ -27,7 +27,8 @@ DOCS: tuple[DocPage, ...] = (
     DocPage("trl", "sft_trainer", "Supervised Fine-tuning Trainer", (
         ("Quick start", "```python\nfrom datasets import load_dataset\nfrom trl import SFTTrainer\n\n"
                         "dataset = load_dataset(\"trl-lib/Capybara\", split=\"train\")\n"
-                        "trainer = SFTTrainer(model=\"Qwen/Qwen2.5-0.5B\", train_dataset=dataset)\ntrainer.train()\n```"),
+                        "trainer = SFTTrainer(model=\"Qwen/Qwen2.5-0.5B\", train_dataset=dataset)\n"
+                        "trainer.train()\n```"),
         ("Expected dataset type and format", "SFT supports language modeling and prompt-completion datasets, in "
          "standard or conversational format. Conversational datasets have a `messages` column holding a list of "
          "{\"role\", \"content\"} dicts; the chat template of the tokenizer is applied automatically."),
@@ -36,7 +37,8 @@ DOCS: tuple[DocPage, ...] = (
          "assistant turns; the chat template must support generation masks."),
         ("Packing", "`packing=True` in `SFTConfig` packs several short examples into sequences of `max_length` to "
          "reduce padding."),
-        ("Train adapters with PEFT", "Pass `peft_config=LoraConfig(r=16, lora_alpha=32, target_modules=\"all-linear\")` "
+        ("Train adapters with PEFT", "Pass "
+         "`peft_config=LoraConfig(r=16, lora_alpha=32, target_modules=\"all-linear\")` "
          "to train LoRA adapters instead of the full model."),
     )),
     DocPage("trl", "dpo_trainer", "DPO Trainer", (
@@ -56,7 +58,8 @@ DOCS: tuple[DocPage, ...] = (
     DocPage("trl", "grpo_trainer", "GRPO Trainer", (
         ("Quick start", "```python\nfrom datasets import load_dataset\nfrom trl import GRPOConfig, GRPOTrainer\n\n"
                         "dataset = load_dataset(\"trl-lib/DeepMath-103K\", split=\"train\")\n\n"
-                        "def reward_len(completions, **kwargs):\n    return [-abs(20 - len(c)) for c in completions]\n\n"
+                        "def reward_len(completions, **kwargs):\n"
+                        "    return [-abs(20 - len(c)) for c in completions]\n\n"
                         "trainer = GRPOTrainer(model=\"Qwen/Qwen2-0.5B-Instruct\", reward_funcs=reward_len, "
                         "train_dataset=dataset)\ntrainer.train()\n```"),
         ("Expected dataset type", "GRPO expects a prompt-only dataset: a `prompt` column (standard or "

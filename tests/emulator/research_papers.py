@@ -48,7 +48,8 @@ def _generic(summary: str, method: str, results: str) -> dict[str, str]:
 
 
 PAPERS: list[Paper] = [
-    Paper("1706.03762", "Attention Is All You Need", ["Ashish Vaswani", "Noam Shazeer", "Niki Parmar", "Jakob Uszkoreit"],
+    Paper("1706.03762", "Attention Is All You Need",
+          ["Ashish Vaswani", "Noam Shazeer", "Niki Parmar", "Jakob Uszkoreit"],
           "2017-06-12", "The Transformer is a sequence transduction model based solely on attention mechanisms, "
           "dispensing with recurrence and convolutions entirely. It reaches 28.4 BLEU on WMT 2014 English-German.",
           ["transformer", "attention", "machine translation"], _generic(

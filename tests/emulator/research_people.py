@@ -127,7 +127,8 @@ def build_social(accounts: list[Account], catalog: Catalog, users: list[str]) ->
         for k in range(count * 3):
             if len(seen) >= count:
                 break
-            kind, rid, _ = popular[det(f"{name}-like{k}", 0, len(popular) - 1) if k % 2 else det(f"{name}-lk{k}", 0, 39)]
+            pick = det(f"{name}-like{k}", 0, len(popular) - 1) if k % 2 else det(f"{name}-lk{k}", 0, 39)
+            kind, rid, _ = popular[pick]
             if (kind, rid) not in seen:
                 seen.add((kind, rid))
                 social.likes.append((name, kind, rid, _timestamp(f"{name}{rid}")))

@@ -189,7 +189,8 @@ def _gguf_rows(catalog: Catalog) -> list[tuple]:
             repo_id = f"{uploader}/{base.split('/')[1]}-GGUF"
             base_rec = catalog.models.get(base) or {}
             rows.append((repo_id, base_rec.get("pipeline_tag", "text-generation"), "gguf",
-                         det(repo_id + "dl", 5_000, 900_000), det(repo_id + "lk", 3, 400), _day(repo_id + "c", 2024, 2025),
+                         det(repo_id + "dl", 5_000, 900_000), det(repo_id + "lk", 3, 400),
+                         _day(repo_id + "c", 2024, 2025),
                          _day(repo_id + "u", 2025, 2026), None, ("gguf", "imatrix", "conversational"),
                          {"base_model": base, "files": [".gitattributes", "README.md"] + [
                              f"{base.split('/')[1]}-{q}.gguf" for q in ("Q4_K_M", "Q5_K_M", "Q8_0", "f16")]}))
@@ -369,7 +370,8 @@ def _space_rows(users: list[str]) -> list[tuple]:
     rows = []
     for repo_id, sdk, stage, hardware, models, datasets, tags in SPACE_FAMILIES:
         created = _day(repo_id + "c", 2023, 2025)
-        rows.append((repo_id, sdk, det(repo_id + "lk", 10, 4_000), created, max(created, _day(repo_id + "u", 2025, 2026)),
+        modified = max(created, _day(repo_id + "u", 2025, 2026))
+        rows.append((repo_id, sdk, det(repo_id + "lk", 10, 4_000), created, modified,
                      stage, hardware, models, datasets, {"tags": tags, "emoji": "🚀"}))
     for i, user in enumerate(users):
         repo_id = f"{user}/{['demo', 'chatbot', 'leaderboard-mini'][i % 3]}"
@@ -428,7 +430,8 @@ def _ultrafeedback_row(split: str, i: int) -> dict[str, Any]:
 
 
 def _tldr_row(split: str, i: int) -> dict[str, Any]:
-    return {"prompt": f"SUBREDDIT: r/relationships\nTITLE: Moving cities (#{i})\nPOST: My partner got a job ...\nTL;DR:",
+    return {"prompt": f"SUBREDDIT: r/relationships\nTITLE: Moving cities (#{i})\n"
+                      "POST: My partner got a job ...\nTL;DR:",
             "completion": " Partner got a job in another city; unsure whether to move."}
 
 

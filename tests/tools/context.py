@@ -49,8 +49,8 @@ def identity_for(token: str) -> Identity:
 
 
 @asynccontextmanager
-async def tool_context(url: str, token: str = "hf_emu_alice", *,
-                       transport: httpx.AsyncBaseTransport | None = None) -> AsyncIterator[tuple[ToolContext, Collected]]:
+async def tool_context(url: str, token: str = "hf_emu_alice", *, transport: httpx.AsyncBaseTransport | None = None,
+                       ) -> AsyncIterator[tuple[ToolContext, Collected]]:
     settings = settings_for(url)
     collected = Collected()
     async with httpx.AsyncClient(auth=HfOnlyBearerAuth(token, settings), transport=transport, timeout=30.0,

@@ -36,7 +36,8 @@ async def echo(**kwargs):
 
 
 async def test_helpers_are_awaited_and_unawaited_calls_run_concurrently(runner):
-    code = check_script("a = hf_echo(n=1)\nb = hf_echo(n=2)\nresult = [(await b)['item'], (await a)['item'], max_calls]")
+    code = check_script("a = hf_echo(n=1)\nb = hf_echo(n=2)\n"
+                        "result = [(await b)['item'], (await a)['item'], max_calls]")
     outcome = await runner.run(code, inputs={"max_calls": 7}, functions={"hf_echo": echo})
     assert outcome.ok and outcome.value == [{"n": 2}, {"n": 1}, 7] and outcome.helper_calls == 2
 

@@ -23,7 +23,8 @@ async def test_search_by_query(ctx, emu):
 async def test_daily_papers_feed_and_trending(ctx, emu):
     latest = [json.loads(line) for line in (await call(PaperSearch(), ctx, limit=4)).splitlines()[1:]]
     assert [p["daily"] for p in latest] == sorted((p["daily"] for p in latest), reverse=True)
-    trending = [json.loads(line) for line in (await call(PaperSearch(), ctx, sort="trending", limit=4)).splitlines()[1:]]
+    out = await call(PaperSearch(), ctx, sort="trending", limit=4)
+    trending = [json.loads(line) for line in out.splitlines()[1:]]
     assert [p["upvotes"] for p in trending] == sorted((p["upvotes"] for p in trending), reverse=True)
     day = latest[0]["daily"]
     (only,) = [json.loads(line) for line in (await call(PaperSearch(), ctx, date=day)).splitlines()[1:]]
