@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agent.costs import inference_cost_usd
+from agent import events as ev
+from agent.costs import TokenPrice
 from agent.llm import ToolCall
 from agent.tools.base import Tool, ToolContext, ToolFailure
 
@@ -57,9 +58,9 @@ class ApprovalRequired(Exception):
         self.calls = calls or []
 
 
-def estimate_model_call(model: str, messages: list[dict[str, Any]]) -> float:
+def estimate_model_call(price: TokenPrice, messages: list[dict[str, Any]]) -> float:
     chars = sum(len(str(m.get("content") or "")) for m in messages)
-    return inference_cost_usd(model, chars // 4, EXPECTED_OUTPUT_TOKENS)
+    return price.cost_usd(chars // 4, EXPECTED_OUTPUT_TOKENS)
 
 
 async def estimate_tool_call(tool: Tool | None, call: ToolCall, ctx: ToolContext) -> tuple[bool, float | None]:
@@ -83,6 +84,7 @@ class BudgetGate:
     The writer owns the cap (the response's ``max_cost_usd``) and the session's spend; the gate adds reservations."""
 
     writer: Any  # agent.writer.TurnWriter (not imported: the writer does not depend on the budget)
+    price: TokenPrice  # the turn's model price, read once from the router catalog when the turn starts
     reserved_usd: float = 0.0
     # Call ids the caller approved explicitly (accepted even when their cost cannot be estimated).
     approved_calls: set[str] = field(default_factory=set)
@@ -92,9 +94,9 @@ class BudgetGate:
         return Budget(cap_usd=self.writer.state.max_cost_usd, spent_usd=self.writer.session_spent_usd,
                       reserved_usd=self.reserved_usd)
 
-    def check_model_call(self, model: str, messages: list[dict[str, Any]]) -> None:
+    def check_model_call(self, messages: list[dict[str, Any]]) -> None:
         budget = self.budget
-        estimate = estimate_model_call(model, messages)
+        estimate = estimate_model_call(self.price, messages)
         if budget.spent_usd >= budget.cap_usd or estimate > budget.remaining_usd:
             reason = ("accrued spend reached the cap" if budget.spent_usd >= budget.cap_usd
                       else "the next model call's estimate exceeds the remaining budget")
@@ -131,7 +133,7 @@ class BudgetGate:
     def release(self, estimate: float) -> None:
         self.reserved_usd = max(0.0, self.reserved_usd - estimate)
 
-    def settle(self, estimate: float) -> None:
-        """An action finished: its reservation becomes spend."""
+    def settle(self, call: ToolCall, estimate: float) -> None:
+        """An action finished: its reservation becomes spend, recorded as an event the ledger can be audited by."""
         self.reserved_usd = max(0.0, self.reserved_usd - estimate)
-        self.writer.add_spend(estimate)
+        self.writer.charge(ev.ACTION_COST, estimate, tool=call.name, call_id=call.id)

@@ -28,13 +28,15 @@ TOOL_LOG = "response.tool_log"
 ARTIFACT_CREATED = "response.artifact.created"
 APPROVAL_REQUIRED = "response.approval_required"
 LLM_CALL = "response.llm_call"
+# A costly action (a job, a paid Space) finished: its estimate moved from reserved to spent.
+ACTION_COST = "response.action_cost"
 
 # Events carrying a full snapshot of the response (the OpenAI lifecycle events).
 SNAPSHOT_EVENTS = frozenset({CREATED, QUEUED, IN_PROGRESS, COMPLETED, FAILED, INCOMPLETE, CANCELLED})
 # After one of these the stream of a turn ends.
 STREAM_END_EVENTS = frozenset({COMPLETED, FAILED, INCOMPLETE, CANCELLED})
 # Events that may wait for a group commit; every other event is committed before the run goes on.
-DEFERRABLE_EVENTS = frozenset({TEXT_DELTA, TOOL_LOG, LLM_CALL})
+DEFERRABLE_EVENTS = frozenset({TEXT_DELTA, TOOL_LOG, LLM_CALL, ACTION_COST})
 
 
 def snapshot_event(event_type: str, response: ResponseObject) -> dict[str, Any]:
@@ -76,9 +78,9 @@ def apply(state: ResponseObject, event: dict[str, Any]) -> ResponseObject:
         usage.output_tokens += event.get("output_tokens", 0)
         usage.input_tokens_details.cached_tokens += event.get("cached_tokens", 0)
         usage.total_tokens = usage.input_tokens + usage.output_tokens
-        usage.cost_usd = round(usage.cost_usd + event.get("cost_usd", 0.0), 6)
-        usage.session_cost_usd = round(usage.session_cost_usd + event.get("cost_usd", 0.0), 6)
-        state.usage = usage
+        state.usage = _add_cost(usage, event.get("cost_usd", 0.0))
+    elif kind == ACTION_COST:
+        state.usage = _add_cost(state.usage or Usage(), event["cost_usd"])
     elif kind == APPROVAL_REQUIRED:
         state.pending_approval = {"actions": event.get("actions", []), "budget": event.get("budget", {}),
                                   "tool_calls": event.get("tool_calls", [])}
@@ -92,6 +94,12 @@ def project(events: Iterable[dict[str, Any]]) -> ResponseObject:
     if state is None:
         raise ValueError("an event log starts with response.created")
     return state
+
+
+def _add_cost(usage: Usage, usd: float) -> Usage:
+    usage.cost_usd = round(usage.cost_usd + usd, 6)
+    usage.session_cost_usd = round(usage.session_cost_usd + usd, 6)
+    return usage
 
 
 def _set_item(state: ResponseObject, index: int, item: MessageItem | McpCallItem) -> None:

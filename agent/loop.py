@@ -16,7 +16,7 @@ from openai import AsyncOpenAI
 from agent import events as ev
 from agent.budget import ApprovalRequired, BudgetGate
 from agent.context import compact
-from agent.costs import inference_cost_usd
+from agent.costs import TokenPrice
 from agent.llm import Completion, LlmError, ToolCall, stream_completion
 from agent.models import TOOL_OUTPUT_LIMIT_BYTES, McpCallItem, MessageItem, OutputText
 from agent.redact import redact_text
@@ -66,6 +66,7 @@ class AgentLoop:
     writer: TurnWriter
     make_context: Callable[[str, int], ToolContext]   # (item_id, output_index) → a context for one tool call
     cancelled: asyncio.Event
+    price: TokenPrice  # the model's token price for this turn (router catalog, read when the turn starts)
     secrets: tuple[str, ...] = ()
     temperature: float | None = None
     top_p: float | None = None
@@ -82,7 +83,7 @@ class AgentLoop:
         for _iteration in range(self.settings.max_iterations):
             self._check_cancel()
             if self.gate is not None:
-                self.gate.check_model_call(self.model, messages)
+                self.gate.check_model_call(messages)
             completion = await self._call_model(compact(messages), schemas)
             assistant = completion.assistant_message()
             messages.append(assistant)
@@ -171,13 +172,12 @@ class AgentLoop:
                 await stream.finish("incomplete")
                 raise
             await stream.finish("completed")
-            cost = inference_cost_usd(self.model, completion.input_tokens, completion.output_tokens)
-            self.writer.add_spend(cost)
-            await self.writer.emit(ev.LLM_CALL, model=self.model, attempt=attempt, status="ok",
-                                   input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
-                                   cached_tokens=completion.cached_tokens, cost_usd=cost,
-                                   duration_ms=completion.duration_ms, tool_calls=len(completion.tool_calls),
-                                   finish_reason=completion.finish_reason)
+            cost = self.price.cost_usd(completion.input_tokens, completion.output_tokens)
+            self.writer.charge(ev.LLM_CALL, cost, model=self.model, attempt=attempt, status="ok",
+                               input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
+                               cached_tokens=completion.cached_tokens, price_source=self.price.source,
+                               duration_ms=completion.duration_ms, tool_calls=len(completion.tool_calls),
+                               finish_reason=completion.finish_reason)
             return completion
 
     # ------------------------------------------------------------------ tools
@@ -216,7 +216,7 @@ class AgentLoop:
         finally:
             if reservation is not None and self.gate is not None:
                 # A failed action (bad arguments, billing refusal) spent nothing: release its reservation.
-                self.gate.release(reservation) if failed else self.gate.settle(reservation)
+                self.gate.release(reservation) if failed else self.gate.settle(call, reservation)
         output = redact_text(truncate(output, MAX_TOOL_OUTPUT_CHARS), self.secrets)
         output = self._guard_repetition(call, output)
         if len(output.encode()) > TOOL_OUTPUT_LIMIT_BYTES:

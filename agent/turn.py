@@ -10,6 +10,7 @@ from typing import Any
 
 from agent.context import patch_dangling_tool_calls
 from agent.budget import ApprovalRequired, BudgetGate
+from agent.costs import PriceCatalog
 from agent.llm import ToolCall
 from agent.loop import AgentLoop, Resume, TurnCancelled, TurnFailed
 from agent.models import Artifact, IncompleteDetails, ResponseError
@@ -53,8 +54,9 @@ class TurnRunner:
     """Executes a queued response on this replica. Owns the response's writer for the whole turn."""
 
     def __init__(self, *, settings: Settings, store: Store, tools: list[Tool], replica_id: str,
-                 collections: SessionCollections | None = None) -> None:
+                 collections: SessionCollections | None = None, prices: PriceCatalog | None = None) -> None:
         self.settings = settings
+        self.prices = prices or PriceCatalog()
         self.store = store
         self.tools = tools
         self.replica_id = replica_id
@@ -87,10 +89,11 @@ class TurnRunner:
                                    response_id=writer.response_id, http=runtime.http, log=log_line,
                                    record_artifact=record)
 
+            price = await self.prices.price(runtime.http, self.settings.router_url, model)
             loop = AgentLoop(settings=self.settings, model=model, tools=self.tools, llm=runtime.llm, writer=writer,
-                             make_context=make_context, cancelled=runtime.cancelled,
+                             make_context=make_context, cancelled=runtime.cancelled, price=price,
                              secrets=(identity.secret(),), temperature=temperature, top_p=top_p)
-            loop.gate = BudgetGate(writer)
+            loop.gate = BudgetGate(writer, price)
             await loop.run(messages, resume)
             await self._recover_job_artifacts(writer, make_context)
             await writer.set_status("completed")

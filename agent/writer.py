@@ -51,15 +51,30 @@ class TurnWriter:
         return self._next_seq - 1
 
     async def emit(self, event_type: str, **payload: Any) -> dict[str, Any]:
+        if event_type in ev.DEFERRABLE_EVENTS:
+            return self.emit_deferred(event_type, **payload)
         event = redact({"type": event_type, **payload, "sequence_number": self._next_seq}, self._secrets)
         self._next_seq += 1
         self.state = ev.apply(self.state, event)
         self._pending.append(event)
-        if event_type in ev.DEFERRABLE_EVENTS:
-            self._schedule_flush()
-        else:
-            await self.flush()
+        await self.flush()
         return event
+
+    def emit_deferred(self, event_type: str, **payload: Any) -> dict[str, Any]:
+        """Emit an event that may wait for the next group commit, without awaiting (safe in ``finally``)."""
+        assert event_type in ev.DEFERRABLE_EVENTS, event_type
+        event = redact({"type": event_type, **payload, "sequence_number": self._next_seq}, self._secrets)
+        self._next_seq += 1
+        self.state = ev.apply(self.state, event)
+        self._pending.append(event)
+        self._schedule_flush()
+        return event
+
+    def charge(self, event_type: str, usd: float, **payload: Any) -> None:
+        """Spend and the event that carries it, together: the session's ledger is always the sum of the
+        ``cost_usd`` of its events, and both are committed in the same transaction."""
+        self.add_spend(usd)
+        self.emit_deferred(event_type, cost_usd=usd, **payload)
 
     async def set_status(self, status: str, *, error: ResponseError | None = None,
                          incomplete: IncompleteDetails | None = None) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from agent.live_catalog import LiveCatalog
 from agent.tools.base import ToolContext
 
 
@@ -78,59 +78,30 @@ def parse_hardware(payload: Any) -> dict[str, Flavor]:
     return flavors
 
 
+async def _fetch_hardware(http: httpx.AsyncClient, hub_url: str) -> dict[str, Flavor] | None:
+    reply = await http.get(f"{hub_url}/api/jobs/hardware", timeout=15.0)
+    return parse_hardware(reply.json()) if reply.status_code == 200 else None
+
+
 class HardwareCatalog:
     """Live flavor prices per Hub URL, refreshed at most every ``ttl_seconds``; static prices until then."""
 
     def __init__(self, ttl_seconds: float = 3600.0, retry_seconds: float = 60.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl_seconds = ttl_seconds
-        self.retry_seconds = retry_seconds
-        self._clock = clock
-        # hub_url -> (expires at, flavors, live?)
-        self._cache: dict[str, tuple[float, dict[str, Flavor], bool]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._catalog: LiveCatalog[dict[str, Flavor]] = LiveCatalog(
+            _fetch_hardware, STATIC_FLAVORS, ttl_seconds=ttl_seconds, retry_seconds=retry_seconds, clock=clock)
 
     def cached(self, hub_url: str) -> tuple[dict[str, Flavor], bool]:
         """The flavors known now (live if fetched, else the static table) and whether they are live."""
-        entry = self._cache.get(hub_url)
-        if entry is None:
-            return STATIC_FLAVORS, False
-        return entry[1], entry[2]
+        return self._catalog.cached(hub_url)
 
     async def flavors(self, ctx: ToolContext) -> tuple[dict[str, Flavor], bool]:
         """Fetch (or reuse) the live catalog; falls back to the static table if the Hub does not answer."""
-        hub_url = ctx.settings.hub_url.rstrip("/")
-        entry = self._cache.get(hub_url)
-        if entry is not None and entry[0] > self._clock():
-            return entry[1], entry[2]
-        lock = self._locks.setdefault(hub_url, asyncio.Lock())
-        async with lock:
-            entry = self._cache.get(hub_url)
-            if entry is not None and entry[0] > self._clock():
-                return entry[1], entry[2]
-            live = await self._fetch(ctx, hub_url)
-            if live:
-                self._cache[hub_url] = (self._clock() + self.ttl_seconds, live, True)
-                return live, True
-            previous = entry[1] if entry is not None and entry[2] else STATIC_FLAVORS
-            self._cache[hub_url] = (self._clock() + self.retry_seconds, previous, previous is not STATIC_FLAVORS)
-            return previous, previous is not STATIC_FLAVORS
-
-    async def _fetch(self, ctx: ToolContext, hub_url: str) -> dict[str, Flavor]:
-        try:
-            reply = await ctx.http.get(f"{hub_url}/api/jobs/hardware", timeout=15.0)
-        except httpx.HTTPError:
-            return {}
-        if reply.status_code != 200:
-            return {}
-        try:
-            return parse_hardware(reply.json())
-        except ValueError:
-            return {}
+        return await self._catalog.get(ctx.http, ctx.settings.hub_url)
 
     def estimate_usd(self, hub_url: str, flavor: str, seconds: float) -> float | None:
         """Price of ``seconds`` on ``flavor`` (None when the flavor is unknown)."""
-        known, _live = self.cached(hub_url.rstrip("/"))
+        known, _live = self.cached(hub_url)
         found = known.get(flavor) or STATIC_FLAVORS.get(flavor)
         if found is None:
             return None
