@@ -27,6 +27,6 @@ def compute_tools(hardware: HardwareCatalog | None = None,
         HfJobRunUv(launcher), HfJobRun(launcher), HfJobWait(), HfJobLogs(), HfJobInspect(), HfJobMetrics(),
         HfJobCancel(), HfJobList(), HfJobHardware(hardware),
         HfScheduledJobCreate(launcher), HfScheduledJobManage(),
-        HubCreateRepo(collections), HubCommitFiles(collections), SessionCollectionTool(collections),
+        HubCreateRepo(collections, hardware), HubCommitFiles(collections), SessionCollectionTool(collections),
         TrackioDashboard(collections),
     ]

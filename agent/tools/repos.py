@@ -12,9 +12,12 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from agent.models import Artifact
 from agent.tools.base import Tool, ToolContext, ToolFailure
 from agent.tools.collection import SessionCollections
+from agent.tools.jobs_hardware import HardwareCatalog
 from agent.tools.write_support import REPO_ID_PATTERN, call_hub, repo_url, require_repo_write, resolve_namespace
 
 RepoKind = Literal["model", "dataset", "space"]
+# Spaces run on this flavor for free; every other flavor is billed per minute while the Space is up.
+FREE_SPACE_FLAVOR = "cpu-basic"
 MAX_FILES = 50
 MAX_TOTAL_CHARS = 500_000
 PATH_PATTERN = r"^[^/\x00\\][^\x00\\]{0,299}$"
@@ -44,7 +47,19 @@ class CreateRepoArgs(BaseModel):
     kind: RepoKind = "model"
     private: bool = Field(False, description="Create the repo private.")
     space_sdk: Literal["gradio", "static", "docker", "streamlit"] = Field(
-        "gradio", description="Spaces only: the SDK (runs on free cpu-basic hardware).")
+        "gradio", description="Spaces only: the SDK.")
+    space_hardware: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$",
+        description="Spaces only: paid hardware flavor (e.g. t4-small, see hf_job_hardware); default free cpu-basic. "
+                    "Paid hardware bills per minute until the Space sleeps: set space_sleep_time_seconds.")
+    space_sleep_time_seconds: int | None = Field(
+        None, ge=300, le=7 * 24 * 3600, description="Spaces only: sleep after this many idle seconds.")
+
+    @model_validator(mode="after")
+    def _space_only(self) -> "CreateRepoArgs":
+        if self.kind != "space" and (self.space_hardware or self.space_sleep_time_seconds):
+            raise ValueError("space_hardware and space_sleep_time_seconds apply to Spaces only")
+        return self
 
 
 class HubCreateRepo(Tool[CreateRepoArgs]):
@@ -54,16 +69,36 @@ class HubCreateRepo(Tool[CreateRepoArgs]):
                    "push from a job.")
     Arguments = CreateRepoArgs
 
-    def __init__(self, collections: SessionCollections) -> None:
+    def __init__(self, collections: SessionCollections, hardware: HardwareCatalog) -> None:
         self.collections = collections
+        self.hardware = hardware
+
+    async def estimate_cost_usd(self, args: CreateRepoArgs, ctx: ToolContext) -> float | None:
+        """Free unless a Space gets paid hardware: then an hour of use plus the idle time before it sleeps. A paid
+        Space that never sleeps bills until someone stops it, so its cost cannot be estimated (approval)."""
+        if args.kind != "space" or args.space_hardware in (None, FREE_SPACE_FLAVOR):
+            return 0.0
+        if args.space_sleep_time_seconds is None:
+            return None
+        await self.hardware.flavors(ctx)
+        return self.hardware.estimate_usd(ctx.settings.hub_url, args.space_hardware,
+                                          3600 + args.space_sleep_time_seconds)
 
     async def run(self, args: CreateRepoArgs, ctx: ToolContext) -> str:
         require_repo_write(ctx)
         check_repo_namespace(ctx, args.repo_id)
+        space = args.kind == "space"
+        if space and args.space_hardware not in (None, FREE_SPACE_FLAVOR):
+            flavors, _live = await self.hardware.flavors(ctx)
+            if args.space_hardware not in flavors:
+                raise ToolFailure(f"Unknown hardware flavor '{args.space_hardware}'. "
+                                  f"Available: {', '.join(sorted(flavors))}.")
         api = ctx.hf_api()
         await call_hub(f"creating {args.kind} {args.repo_id}", api.create_repo, args.repo_id, repo_type=args.kind,
-                       private=args.private, exist_ok=True,
-                       space_sdk=args.space_sdk if args.kind == "space" else None, token=ctx.identity.secret())
+                       private=args.private, exist_ok=True, space_sdk=args.space_sdk if space else None,
+                       space_hardware=args.space_hardware if space else None,
+                       space_sleep_time=args.space_sleep_time_seconds if space else None,
+                       token=ctx.identity.secret())
         warnings = await record_repo(ctx, self.collections, args.kind, args.repo_id)
         url = repo_url(ctx.settings.hub_url, args.kind, args.repo_id)
         return "\n".join([f"{args.kind} repo ready: {args.repo_id}", f"url: {url}",

@@ -41,3 +41,8 @@ def openai_error(
 
 def datasets_server_error(status: int, message: str, error_code: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers={"X-Error-Code": error_code})
+
+
+# 402 for paid compute (Jobs, upgraded Space hardware) in a namespace without credits.
+INSUFFICIENT_CREDITS = ("Insufficient credits: add a payment method or purchase credits at "
+                        "https://huggingface.co/settings/billing to use paid compute in this namespace.")

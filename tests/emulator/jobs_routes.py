@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from .collections_routes import add_item
 from .compute_state import (HARDWARE, TERMINAL, EmulatedJob, ScheduledJob, directives, hardware_payload, iso,
                             parse_schedule)
-from .errors import hub_error, hub_unauthorized
+from .errors import INSUFFICIENT_CREDITS, hub_error, hub_unauthorized
 from .repo_write_routes import KIND_PLURAL, create_repo_record
 from .write_auth import account_by_name, caller, can_access, can_run_jobs, can_write, namespace_kind
 
@@ -30,8 +30,6 @@ from .write_auth import account_by_name, caller, can_access, can_run_jobs, can_w
 STREAM_POLL_S = 0.05
 STREAM_MAX_S = 60.0
 METRICS_INTERVAL_S = 0.25
-INSUFFICIENT_CREDITS = ("Insufficient credits: add a payment method or purchase credits at "
-                        "https://huggingface.co/settings/billing to run Jobs in this namespace.")
 
 
 def advance_jobs(state: Any) -> None:

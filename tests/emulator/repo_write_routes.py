@@ -19,8 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .catalog import dataset_record, model_record, space_record
-from .errors import hub_error, hub_unauthorized, repo_not_found
-from .write_auth import caller, can_write, namespace_kind
+from .errors import INSUFFICIENT_CREDITS, hub_error, hub_unauthorized, repo_not_found
+from .compute_state import HARDWARE
+from .write_auth import account_by_name, caller, can_write, namespace_kind
 
 KIND_PLURAL = {"model": "models", "dataset": "datasets", "space": "spaces"}
 URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
@@ -36,7 +37,8 @@ def _today() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def create_repo_record(state: Any, kind: str, repo_id: str, *, private: bool, sdk: str | None = None) -> dict:
+def create_repo_record(state: Any, kind: str, repo_id: str, *, private: bool, sdk: str | None = None,
+                       hardware: str | None = None, sleep_seconds: int | None = None) -> dict:
     """Register a new, empty repo in the catalog (so the read routes see it) and give it a file store."""
     now = _today()
     if kind == "model":
@@ -48,8 +50,9 @@ def create_repo_record(state: Any, kind: str, repo_id: str, *, private: bool, sd
         record["tags"] = ["region:us"]
         record["cardData"] = None
     else:
-        record = space_record(repo_id, sdk or "gradio", 0, now, now, stage="BUILDING")
+        record = space_record(repo_id, sdk or "gradio", 0, now, now, stage="BUILDING", hardware=hardware or "cpu-basic")
         record["siblings"] = [{"rfilename": ".gitattributes"}]
+        record["runtime"]["gcTimeout"] = sleep_seconds
     record["private"] = private
     record["sha"] = hashlib.sha1(f"init:{kind}:{repo_id}:{time.time_ns()}".encode()).hexdigest()
     state.catalog.repos(KIND_PLURAL[kind])[repo_id] = record
@@ -90,8 +93,16 @@ def _create_handler(state: Any):
         sdk = body.get("sdk")
         if kind == "space" and sdk not in SPACE_SDKS:
             return hub_error(400, f"Invalid sdk: expected one of {', '.join(SPACE_SDKS)}")
+        hardware, sleep_seconds = body.get("hardware"), body.get("sleepTimeSeconds")
+        if kind == "space" and hardware is not None:
+            if hardware not in HARDWARE:
+                return hub_error(400, f"Invalid hardware: {hardware}")
+            payer = account_by_name(state, namespace)
+            if hardware != "cpu-basic" and (payer is None or not payer.can_pay):
+                return hub_error(402, INSUFFICIENT_CREDITS, "InsufficientCredits")
         private = body.get("visibility") == "private" or bool(body.get("private"))
-        record = create_repo_record(state, kind, repo_id, private=private, sdk=sdk)
+        record = create_repo_record(state, kind, repo_id, private=private, sdk=sdk, hardware=hardware,
+                                    sleep_seconds=sleep_seconds if isinstance(sleep_seconds, int) else None)
         return JSONResponse({"url": url, "name": repo_id, "id": record["_id"]})
 
     return handler

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 from huggingface_hub import HfApi
 
@@ -11,6 +12,7 @@ from agent.tools.base import ToolFailure
 from agent.tools.collection import (SessionCollectionArgs, SessionCollections, SessionCollectionTool,
                                     collection_title, recover_collection_artifacts)
 from agent.tools.jobs import HfJobRunUv, UvJobArgs
+from agent.tools.jobs_hardware import HardwareCatalog
 from agent.tools.jobs_monitor import HfJobWait, JobWaitArgs
 from agent.tools.repos import CommitFilesArgs, CreateRepoArgs, FileArg, HubCommitFiles, HubCreateRepo
 from agent.tools.trackio import TrackioArgs, TrackioDashboard
@@ -29,7 +31,7 @@ def items_of(emulator: EmulatorHandle, slug: str) -> list[tuple[str, str]]:
 async def test_create_and_commit_record_artifacts_and_fill_the_private_collection(hub, emulator, collections):
     async with tool_context(hub) as (ctx, rec):
         repo_id = f"alice/{unique('imdb-model', ctx)}"
-        out = await HubCreateRepo(collections).run(CreateRepoArgs(repo_id=repo_id), ctx)
+        out = await HubCreateRepo(collections, HardwareCatalog()).run(CreateRepoArgs(repo_id=repo_id), ctx)
         assert f"url: {hub}/{repo_id}" in out
         card = "---\nlicense: mit\ntags: [text-classification]\n---\n# IMDb model\n"
         committed = await HubCommitFiles(collections).run(CommitFilesArgs(
@@ -67,7 +69,7 @@ async def test_commit_needs_an_existing_repo_and_valid_card(hub, collections):
         with pytest.raises(ToolFailure, match="Invalid metadata in README.md"):
             await HubCommitFiles(collections).run(bad, ctx)
         with pytest.raises(ToolFailure, match="^permission: .*'bob'"):
-            await HubCreateRepo(collections).run(CreateRepoArgs(repo_id="bob/stolen"), ctx)
+            await HubCreateRepo(collections, HardwareCatalog()).run(CreateRepoArgs(repo_id="bob/stolen"), ctx)
         with pytest.raises(ValueError):
             FileArg(path="../etc/passwd", content="x")
 
@@ -148,3 +150,30 @@ async def test_trackio_dashboard_is_seeded_recorded_and_recovered(hub, emulator,
         again = await tool.run(TrackioArgs(project=project), ctx)
         assert "trackio dashboard reused" in again
         assert len([c for c in emulator.state.compute.commits if c["repo_id"] == space_id]) == 1
+
+
+async def test_paid_space_hardware_is_estimated_created_and_billed_to_the_caller(hub, emulator, collections):
+    tool = HubCreateRepo(collections, HardwareCatalog())
+    async with tool_context(hub) as (ctx, _rec):
+        free = CreateRepoArgs(repo_id=f"alice/{unique('free-demo', ctx)}", kind="space")
+        assert await tool.estimate_cost_usd(free, ctx) == 0.0
+        never_sleeps = CreateRepoArgs(repo_id=f"alice/{unique('gpu-demo', ctx)}", kind="space",
+                                      space_hardware="t4-small")
+        assert await tool.estimate_cost_usd(never_sleeps, ctx) is None  # unbounded: needs an approval
+        repo_id = f"alice/{unique('gpu-demo', ctx)}"
+        paid = CreateRepoArgs(repo_id=repo_id, kind="space", space_hardware="t4-small", space_sleep_time_seconds=3600)
+        hardware = httpx.get(f"{hub}/api/jobs/hardware").json()
+        per_hour = next(h for h in hardware if h["name"] == "t4-small")["unitCostUSD"] * 60
+        assert await tool.estimate_cost_usd(paid, ctx) == pytest.approx(per_hour * 2, abs=1e-6)
+        await tool.run(paid, ctx)
+        runtime = emulator.state.catalog.get("spaces", repo_id)["runtime"]
+        assert runtime["hardware"]["requested"] == "t4-small" and runtime["gcTimeout"] == 3600
+        with pytest.raises(ToolFailure, match="Unknown hardware flavor 'h200-imaginary'"):
+            await tool.run(CreateRepoArgs(repo_id=f"alice/{unique('x', ctx)}", kind="space",
+                                          space_hardware="h200-imaginary", space_sleep_time_seconds=600), ctx)
+    with pytest.raises(ValueError, match="Spaces only"):
+        CreateRepoArgs(repo_id="alice/m", kind="model", space_hardware="t4-small")
+    async with tool_context(hub, token="hf_emu_bob") as (ctx, _rec):  # bob has no credits: a billing error
+        with pytest.raises(ToolFailure, match="(?i)credits"):
+            await tool.run(CreateRepoArgs(repo_id=f"bob/{unique('gpu', ctx)}", kind="space",
+                                          space_hardware="t4-small", space_sleep_time_seconds=600), ctx)
