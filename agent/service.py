@@ -36,6 +36,7 @@ from agent.store.store import Store
 from agent.store.tables import ResponseRow, SessionRow
 from agent.tools import Tool, default_tools
 from agent.tools.collection import SessionCollections
+from agent.tools.code_mode import MontyRunner
 from agent.turn import TurnRunner
 from agent.writer import TurnWriter
 
@@ -56,9 +57,14 @@ class AgentService:
         self.bus = EventBus()
         self.runtimes = RuntimeRegistry(settings)
         collections = SessionCollections()
-        self.runner = TurnRunner(settings=settings, store=store,
-                                 tools=tools if tools is not None else default_tools(collections),
-                                 replica_id=self.replica_id, collections=collections)
+        if tools is None:
+            code_runner = MontyRunner(max_sessions=settings.code_mode_max_sessions,
+                                      cpu_seconds=settings.code_mode_cpu_seconds,
+                                      wall_seconds=settings.code_mode_wall_seconds,
+                                      memory_bytes=settings.code_mode_memory_mb * 1024 * 1024)
+            tools = default_tools(collections, code_runner)
+        self.runner = TurnRunner(settings=settings, store=store, tools=tools, replica_id=self.replica_id,
+                                 collections=collections)
         self._http = http
         self._owner_locks: dict[str, asyncio.Lock] = {}
         self._response_locks: dict[str, asyncio.Lock] = {}
@@ -81,6 +87,11 @@ class AgentService:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self.runtimes.close_all()
+        # Tools holding processes or clients (the code-mode interpreter pool) release them with the service.
+        for tool in self.runner.tools:
+            aclose = getattr(tool, "aclose", None)
+            if aclose is not None:
+                await aclose()
         await self.store.close()
         if self._http is not None:
             await self._http.aclose()

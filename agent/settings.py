@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(300.0, gt=0)
     tool_timeout_seconds: float = Field(120.0, gt=0)
 
+    # Code-mode Hub queries (hub_query): each script runs in a fresh Monty session in a pool of worker processes.
+    code_mode_max_sessions: int = Field(16, ge=1, le=256)   # scripts running at once (others queue)
+    code_mode_cpu_seconds: float = Field(5.0, gt=0)          # interpreter time per script, Hub calls excluded
+    code_mode_wall_seconds: float = Field(60.0, gt=0)        # the whole script, Hub calls included
+    code_mode_memory_mb: int = Field(128, ge=16)
+
     # Text deltas are group-committed: at most this long between a delta and its commit.
     delta_flush_ms: int = Field(25, ge=0)
     # SSE keep-alive comment interval.

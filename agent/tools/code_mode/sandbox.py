@@ -110,6 +110,11 @@ class MontyRunner:
                 self._pool = pool
             return self._pool
 
+    @property
+    def started(self) -> bool:
+        """Whether worker processes are up (they start with the first script)."""
+        return self._pool is not None
+
     def close(self) -> None:
         with self._pool_lock:
             pool, self._pool = self._pool, None
