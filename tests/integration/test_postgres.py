@@ -77,6 +77,21 @@ def test_two_replicas_share_one_postgres(emulator, pg_database, tmp_path):
         other.stop()
 
 
+def test_replicas_migrating_a_fresh_database_at_once_all_succeed(pg_database):
+    """Replicas of a new deployment start together: the migration lock makes one migrate while the others wait."""
+    import multiprocessing
+
+    from agent.store import migrate
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(3) as pool:
+        results = [pool.apply_async(migrate.upgrade, (pg_database,)) for _ in range(3)]
+        for result in results:
+            result.get(timeout=60)  # re-raises a failed migration
+    with psycopg.connect(pg_database) as conn:
+        assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
+
+
 def test_migrations_are_idempotent_on_postgres(pg_database):
     from agent.store import migrate
 
