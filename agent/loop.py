@@ -216,7 +216,11 @@ class AgentLoop:
         finally:
             if reservation is not None and self.gate is not None:
                 # A failed action (bad arguments, billing refusal) spent nothing: release its reservation.
-                self.gate.release(reservation) if failed else self.gate.settle(call, reservation)
+                # Tools that charge their own spend as it happens (a sub-agent's model calls) only held a bound.
+                if failed or getattr(tool, "charges_actual", False):
+                    self.gate.release(reservation)
+                else:
+                    self.gate.settle(call, reservation)
         output = redact_text(truncate(output, MAX_TOOL_OUTPUT_CHARS), self.secrets)
         output = self._guard_repetition(call, output)
         if len(output.encode()) > TOOL_OUTPUT_LIMIT_BYTES:

@@ -18,6 +18,7 @@ from agent.runtime import SessionRuntime
 from agent.settings import Settings
 from agent.store.store import Store
 from agent.tools import Tool, ToolContext, ToolFailure
+from agent.tools.base import ModelAccess
 from agent.tools.collection import SessionCollections, recover_collection_artifacts
 from agent.writer import TurnWriter
 from agent import events as ev
@@ -76,6 +77,10 @@ class TurnRunner:
                 identity.username, can_write=identity.can_write_repos, can_jobs=identity.can_run_jobs)},
                 *history, *new_messages]
 
+            price = await self.prices.price(runtime.http, self.settings.router_url, model)
+            lent_model = ModelAccess(llm=runtime.llm, model=model, price=price,
+                                     charge=lambda usd, **details: writer.charge(ev.LLM_CALL, usd, **details))
+
             def make_context(item_id: str, output_index: int) -> ToolContext:
                 async def log_line(text: str) -> None:
                     from agent.redact import redact_text
@@ -87,9 +92,8 @@ class TurnRunner:
 
                 return ToolContext(identity=identity, settings=self.settings, session_id=writer.session_id,
                                    response_id=writer.response_id, http=runtime.http, log=log_line,
-                                   record_artifact=record)
+                                   record_artifact=record, model=lent_model)
 
-            price = await self.prices.price(runtime.http, self.settings.router_url, model)
             loop = AgentLoop(settings=self.settings, model=model, tools=self.tools, llm=runtime.llm, writer=writer,
                              make_context=make_context, cancelled=runtime.cancelled, price=price,
                              secrets=(identity.secret(),), temperature=temperature, top_p=top_p)

@@ -91,7 +91,10 @@ def script(*steps, prompt: str = "Scripted task.") -> str:
     """A user input that makes the emulated model play ``steps`` (see tests/emulator/README.md)."""
     import json
 
-    return f"{prompt}\n```emulator-script\n{json.dumps(list(steps))}\n```"
+    # Backticks as the JSON escape \u0060: a code fence inside a step (an answer's snippet, a nested task's
+    # script) cannot end the block early.
+    body = json.dumps(list(steps)).replace("`", "\\u0060")
+    return f"{prompt}\n```emulator-script\n{body}\n```"
 
 
 POSTGRES_URL = os.environ.get("ML_INTERN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -7,12 +7,14 @@ from agent.tools.collection import SessionCollections
 from agent.tools.compute import compute_tools
 from agent.tools.hub import HubRepoDetails, HubSearch
 from agent.tools.research import research_tools
+from agent.tools.research_agent import ResearchAgent
 
 
 def default_tools(collections: SessionCollections | None = None, code_runner=None) -> list[Tool]:
     """Build once per process: the tools hold per-process caches (hardware prices, collection slugs) and the
     code-mode interpreter pool (``code_runner``, a ``MontyRunner``; created lazily when not given)."""
-    return [HubSearch(), HubRepoDetails(), *research_tools(code_runner), *compute_tools(collections=collections)]
+    lookups = [HubSearch(), HubRepoDetails(), *research_tools(code_runner)]
+    return [*lookups, ResearchAgent(lookups), *compute_tools(collections=collections)]
 
 
 __all__ = ["Tool", "ToolContext", "ToolFailure", "ToolResult", "truncate", "default_tools"]

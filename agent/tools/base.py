@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from agent.costs import TokenPrice
 from agent.identity import Identity
 from agent.models import Artifact
 from agent.settings import Settings
@@ -23,6 +24,17 @@ Args = TypeVar("Args", bound=BaseModel)
 
 class ToolFailure(Exception):
     """A failure the model should read and act on (bad repo id, 404, missing permission...)."""
+
+
+@dataclass
+class ModelAccess:
+    """The turn's model, lent to tools that think (the research sub-agent). ``charge(usd, **details)`` records
+    one model call's spend as a ``response.llm_call`` event."""
+
+    llm: Any  # openai.AsyncOpenAI bound to the caller's token
+    model: str
+    price: TokenPrice
+    charge: Callable[..., None]
 
 
 @dataclass
@@ -39,6 +51,8 @@ class ToolContext:
     log: Callable[[str], Awaitable[None]]
     # Records an artifact the moment it exists (committed before the tool goes on).
     record_artifact: Callable[[Artifact], Awaitable[None]]
+    # The turn's model, for tools that run a sub-agent; None where no model call may be made.
+    model: ModelAccess | None = None
 
     def hf_api(self):
         """A ``huggingface_hub.HfApi`` bound to the configured Hub and the caller's token (sync: use in a thread)."""

@@ -54,7 +54,7 @@ class HubSearchArgs(BaseModel):
     library: str | None = Field(None, max_length=64, description="Models only, e.g. transformers, gguf.")
     tags: list[str] = Field(default_factory=list, max_length=8,
                             description="Tags every result must carry, e.g. license:mit, language:fr.")
-    sort: _SORTS = Field("downloads", description="Sort key, descending.")
+    sort: _SORTS = Field("downloads", description="Sort key, descending. Spaces have no downloads: likes instead.")
     limit: int = Field(10, ge=1, le=50)
 
 
@@ -67,8 +67,11 @@ class HubSearch(Tool[HubSearchArgs]):
     async def run(self, args: HubSearchArgs, ctx: ToolContext) -> str:
         api = ctx.hf_api()
         filters = list(args.tags) + ([args.library] if args.library else [])
+        # Spaces have no download counts (list_spaces sorts by likes, trending score or dates): sorting them by
+        # downloads would return an arbitrary order, so the default becomes likes for Spaces.
+        sort = "likes" if args.kind == "space" and args.sort == "downloads" else args.sort
         # One row past the limit tells whether more results exist.
-        common: dict[str, Any] = {"search": args.search, "author": args.author, "sort": args.sort,
+        common: dict[str, Any] = {"search": args.search, "author": args.author, "sort": sort,
                                   "limit": args.limit + 1, "filter": filters or None,
                                   "expand": _SEARCH_EXPAND[args.kind]}
 
@@ -87,7 +90,7 @@ class HubSearch(Tool[HubSearchArgs]):
         rows = [self._row(info, args.kind, ctx.settings.hub_url) for info in found[: args.limit]]
         if not rows:
             return f"No {args.kind}s matched. Try a broader search, fewer tags, or another sort."
-        header = f"{len(rows)} {args.kind}s sorted by {args.sort}" + (
+        header = f"{len(rows)} {args.kind}s sorted by {sort}" + (
             " (more exist: raise limit or narrow the search)" if more else " (all matches)")
         lines = [header] + [json.dumps(row, ensure_ascii=False, default=str) for row in rows]
         return truncate("\n".join(lines), hint="lower limit or narrow the search")

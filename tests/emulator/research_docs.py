@@ -165,6 +165,24 @@ DOCS: tuple[DocPage, ...] = (
          "`trackio.log({\"loss\": 0.1})` and `trackio.finish()`. Metrics sync to a Hugging Face Space dashboard."),
         ("With transformers", "Set `report_to=\"trackio\"` in TrainingArguments or TRL configs."),
     )),
+    DocPage("hub", "sentence-transformers", "Using Sentence Transformers at Hugging Face", (
+        ("Exploring sentence-transformers in the Hub", "Embedding models are listed under the "
+         "`sentence-similarity` and `feature-extraction` tasks; rerankers (cross-encoders) under `text-ranking`."),
+        ("Using existing models", "```python\nfrom sentence_transformers import SentenceTransformer, CrossEncoder\n\n"
+         "embedder = SentenceTransformer(\"BAAI/bge-m3\")\nembeddings = embedder.encode(chunks)\n"
+         "reranker = CrossEncoder(\"BAAI/bge-reranker-v2-m3\")\nranked = reranker.rank(query, candidates, top_k=5)\n"
+         "```\nRetrieve candidates with the embedding model, then rerank the top results with the cross-encoder."),
+        ("Sharing your models", "`model.push_to_hub(\"user/my-embedder\")` uploads a model with its card."),
+    )),
+    DocPage("text-embeddings-inference", "quick_tour", "Quick Tour", (
+        ("Deploy", "`docker run --gpus all -p 8080:80 ghcr.io/huggingface/text-embeddings-inference:1.8 "
+         "--model-id BAAI/bge-m3` serves an embedding model; `/embed` returns its vectors."),
+        ("Re-rankers", "Re-rankers are cross-encoder sequence classification models with a single class that "
+         "score the similarity between a query and a text. Deploy `--model-id BAAI/bge-reranker-v2-m3` and call "
+         "`/rerank` with `{\"query\": ..., \"texts\": [...]}`."),
+        ("Batching", "Dynamic batching and token-based batching keep latency low under load; `--max-batch-tokens` "
+         "bounds the batch size."),
+    )),
     DocPage("inference-providers", "index", "Inference Providers", (
         ("OpenAI-compatible API", "Use the router at https://router.huggingface.co/v1 with the OpenAI client and "
          "your Hugging Face token; model ids look like `openai/gpt-oss-120b:cerebras`."),

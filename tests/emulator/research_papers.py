@@ -277,6 +277,103 @@ PAPERS: list[Paper] = [
               "A dense Transformer trained on 15T tokens; post-training with SFT, rejection sampling and DPO.",
               "Llama 3 405B is comparable to leading models on many tasks."),
           org="meta-llama", models=["meta-llama/Llama-3.1-8B-Instruct"]),
+    # Sparse autoencoders for mechanistic interpretability (the seed's "SAE frontier" research task).
+    Paper("2309.08600", "Sparse Autoencoders Find Highly Interpretable Features in Language Models",
+          ["Hoagy Cunningham", "Aidan Ewart", "Logan Riggs", "Robert Huben", "Lee Sharkey"], "2023-09-15",
+          "Sparse autoencoders trained on the residual stream of Pythia models learn a dictionary of features that "
+          "are more interpretable and monosemantic than neurons, addressing superposition; the features localise "
+          "model behaviour on the indirect object identification task.",
+          ["sparse autoencoders", "mechanistic interpretability", "superposition", "dictionary learning"],
+          {"Abstract": "We use sparse autoencoders to reconstruct the internal activations of a language model and "
+                       "find features that are more interpretable than neurons.",
+           "1 Introduction": "Polysemantic neurons are explained by superposition: a model represents more features "
+                             "than it has dimensions, as non-orthogonal directions in activation space.",
+           "2 Taking Features out of Superposition with Sparse Dictionary Learning": "An autoencoder with a "
+               "hidden layer wider than the input is trained to reconstruct activations with an L1 penalty on its "
+               "hidden activations; the decoder's rows form an overcomplete dictionary of feature directions.",
+           "3 Interpretability at Scale": "Automated interpretability scores are higher for dictionary features "
+                                          "than for neurons, PCA or ICA directions.",
+           "6 Conclusion": "Sparse dictionary learning is a scalable, unsupervised way to resolve superposition; "
+                           "reconstruction loss remains a limitation."},
+          github="https://github.com/HoagyC/sparse_coding"),
+    Paper("2403.19647", "Sparse Feature Circuits: Discovering and Editing Interpretable Causal Graphs in Language "
+                        "Models", ["Samuel Marks", "Can Rager", "Eric J. Michaud", "Yonatan Belinkov", "David Bau",
+                                   "Aaron Mueller"], "2024-03-28",
+          "Sparse feature circuits are causal subnetworks of fine-grained features discovered with sparse "
+          "autoencoders; they explain model behaviour and allow editing it, e.g. removing a classifier's reliance "
+          "on unintended signals (SHIFT).",
+          ["sparse autoencoders", "circuits", "mechanistic interpretability"], _generic(
+              "We discover and apply sparse feature circuits, causally implicated subnetworks of interpretable "
+              "features.",
+              "Linear approximations (attribution patching) estimate each SAE feature's indirect effect on a "
+              "metric; nodes and edges above a threshold form the circuit, with SAE errors kept as nodes.",
+              "Circuits of a few hundred features explain subject-verb agreement; SHIFT ablates features judged "
+              "task-irrelevant to remove a gender bias from a probe."),
+          github="https://github.com/saprmarks/feature-circuits"),
+    Paper("2406.04093", "Scaling and evaluating sparse autoencoders",
+          ["Leo Gao", "Tom Dupré la Tour", "Henk Tillman", "Gabriel Goh", "Rajan Troll", "Alec Radford",
+           "Ilya Sutskever", "Jan Leike", "Jeffrey Wu"], "2024-06-06",
+          "k-sparse (TopK) autoencoders directly control sparsity, simplify tuning and nearly eliminate dead "
+          "latents; clean scaling laws with autoencoder size and sparsity let us train a 16 million latent sparse "
+          "autoencoder on GPT-4 activations, with new metrics for feature quality.",
+          ["sparse autoencoders", "scaling laws", "topk", "mechanistic interpretability"],
+          {"Abstract": "We train TopK sparse autoencoders with up to 16 million latents on GPT-4 activations.",
+           "1 Introduction": "Sparse autoencoders are a promising unsupervised approach to extracting interpretable "
+                             "features, but are hard to train at scale because of dead latents and shrinkage.",
+           "2 Methods": "A TopK activation keeps only the k largest latents, replacing the L1 penalty; tied "
+                        "initialisation and an auxiliary loss on dead latents keep almost all latents alive.",
+           "3 Scaling laws": "Reconstruction MSE follows power laws in the number of latents n and the sparsity k; "
+                             "larger autoencoders need more tokens to converge.",
+           "4 Evaluation": "Beyond MSE: downstream loss when the reconstruction is spliced back, probe loss on "
+                           "known features, explainability of activations, and ablation sparsity.",
+           "6 Limitations and Future Directions": "Many latents remain hard to interpret; the autoencoder still "
+               "misses features (the downstream loss gap persists), and it is unclear whether the learned "
+               "features are the model's own units of computation."},
+          org="openai", github="https://github.com/openai/sparse_autoencoder"),
+    Paper("2407.14435", "Jumping Ahead: Improving Reconstruction Fidelity with JumpReLU Sparse Autoencoders",
+          ["Senthooran Rajamanoharan", "Tom Lieberum", "Nicolas Sonnerat", "Arthur Conmy", "Vikrant Varma",
+           "János Kramár", "Neel Nanda"], "2024-07-19",
+          "JumpReLU sparse autoencoders replace ReLU with a discontinuous JumpReLU activation and train an L0 "
+          "sparsity penalty with straight-through estimators, reaching state-of-the-art reconstruction fidelity "
+          "at a given sparsity on Gemma 2 9B activations.",
+          ["sparse autoencoders", "jumprelu", "mechanistic interpretability"], _generic(
+              "JumpReLU SAEs achieve state-of-the-art reconstruction fidelity at a given sparsity level.",
+              "The JumpReLU activation zeroes pre-activations below a learned per-latent threshold; straight-"
+              "through estimators of the threshold gradient let the L0 norm be trained directly.",
+              "On Gemma 2 9B, JumpReLU matches or beats Gated and TopK SAEs in fidelity at equal L0, with "
+              "similar interpretability in blinded human studies."),
+          org="google"),
+    Paper("2408.05147", "Gemma Scope: Open Sparse Autoencoders Everywhere All At Once on Gemma 2",
+          ["Tom Lieberum", "Senthooran Rajamanoharan", "Arthur Conmy", "Lewis Smith", "Nicolas Sonnerat",
+           "Vikrant Varma", "János Kramár", "Anca Dragan", "Rohin Shah", "Neel Nanda"], "2024-08-09",
+          "Gemma Scope is an open suite of JumpReLU sparse autoencoders trained on every layer and sub-layer of "
+          "Gemma 2 2B and 9B and select layers of 27B, released to make interpretability research on open models "
+          "cheaper.", ["sparse autoencoders", "gemma", "open release", "mechanistic interpretability"],
+          {"Abstract": "We release Gemma Scope, over 400 sparse autoencoders with more than 30 million learned "
+                       "features.",
+           "1 Introduction": "Training comprehensive SAE suites is expensive; an open suite lets the community study "
+                             "circuits, steering and evaluation without that cost.",
+           "3 Training details": "JumpReLU SAEs on residual stream, MLP and attention outputs, widths 16K to 1M "
+                                 "latents, several sparsity levels per site.",
+           "4 Evaluation": "Delta loss, fraction of variance unexplained and interpretability are reported per "
+                           "layer, width and L0.",
+           "6 Open problems": "Open problems include whether SAEs find the model's true features, feature "
+                              "splitting and absorption across widths, and turning features into reliable tools "
+                              "for downstream tasks such as probing and steering."},
+          org="google", project_page="https://huggingface.co/google/gemma-scope"),
+    Paper("2503.09532", "SAEBench: A Comprehensive Benchmark for Sparse Autoencoders in Language Model "
+                        "Interpretability", ["Adam Karvonen", "Can Rager", "Johnny Lin", "Curt Tigges",
+                                             "Joseph Bloom", "David Chanin", "Neel Nanda"], "2025-03-12",
+          "SAEBench evaluates sparse autoencoders on eight metrics spanning interpretability, feature "
+          "disentanglement and practical uses such as unlearning and probing, and finds that proxy metrics like "
+          "reconstruction do not reliably predict practical performance.",
+          ["sparse autoencoders", "benchmark", "evaluation", "mechanistic interpretability"], _generic(
+              "We introduce SAEBench, a benchmark of sparse autoencoders across diverse metrics.",
+              "Over 200 SAEs of eight architectures are scored on automated interpretability, feature absorption, "
+              "spurious correlation removal, targeted probe perturbation, sparse probing and unlearning.",
+              "Gains on the sparsity-fidelity frontier do not translate into gains on practical metrics; Matryoshka "
+              "SAEs reduce feature absorption."),
+          github="https://github.com/adamkarvonen/SAEBench"),
 ]
 
 _DAILY_TITLES = [

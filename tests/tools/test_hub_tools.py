@@ -35,6 +35,16 @@ async def test_dataset_and_space_search(ctx, emu):
     assert spaces and all(r["url"].startswith(f"{emu.url}/spaces/") and r["sdk"] and r["stage"] for r in spaces)
 
 
+async def test_space_search_sorts_by_likes_since_spaces_have_no_downloads(ctx, emu):
+    out = await call(HubSearch(), ctx, kind="space", search="leaderboard", limit=3)
+    assert out.startswith("3 spaces sorted by likes")
+    found = rows(out)
+    assert found[0]["id"] == "open-llm-leaderboard/open_llm_leaderboard"  # the most liked, not an arbitrary one
+    assert [r["likes"] for r in found] == sorted((r["likes"] for r in found), reverse=True)
+    (request,) = emu.state.recorded("/api/spaces")
+    assert request["query"]["sort"] == ["likes"]
+
+
 async def test_no_match_is_a_hint_not_an_error(ctx):
     out = await call(HubSearch(), ctx, kind="model", search="definitely-not-a-model-xyz")
     assert out.startswith("No models matched")
