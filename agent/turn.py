@@ -92,7 +92,9 @@ class TurnRunner:
 
                 return ToolContext(identity=identity, settings=self.settings, session_id=writer.session_id,
                                    response_id=writer.response_id, http=runtime.http, log=log_line,
-                                   record_artifact=record, model=lent_model)
+                                   record_artifact=record, model=lent_model,
+                                   charge=lambda usd, **details: writer.charge(ev.ACTION_COST, usd, item_id=item_id,
+                                                                               **details))
 
             loop = AgentLoop(settings=self.settings, model=model, tools=self.tools, llm=runtime.llm, writer=writer,
                              make_context=make_context, cancelled=runtime.cancelled, price=price,

@@ -53,6 +53,9 @@ class ToolContext:
     record_artifact: Callable[[Artifact], Awaitable[None]]
     # The turn's model, for tools that run a sub-agent; None where no model call may be made.
     model: ModelAccess | None = None
+    # Charges an action's cost now (``charge(usd, tool=name)``), committed with the next durable event — the
+    # artifact the action created. Tools that use it declare ``charges_actual = True``. None: not charged.
+    charge: Callable[..., None] | None = None
 
     def hf_api(self):
         """A ``huggingface_hub.HfApi`` bound to the configured Hub and the caller's token (sync: use in a thread)."""

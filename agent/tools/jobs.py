@@ -182,8 +182,12 @@ class JobLauncher:
         return namespace, env, secrets, notes
 
     async def launched(self, ctx: ToolContext, namespace: str, job: Any, args: JobLaunchArgs, estimate: float | None,
-                       env: dict[str, str], secrets: dict[str, str], notes: list[str]) -> str:
+                       env: dict[str, str], secrets: dict[str, str], notes: list[str], *, tool: str) -> str:
         url = job_url(ctx.settings.hub_url, namespace, job.id)
+        if estimate is not None and ctx.charge is not None:
+            # Charged the moment the job exists: committed with its artifact, so no crash can leave a running job
+            # that the session's ledger does not count.
+            ctx.charge(estimate, tool=tool)
         await ctx.record_artifact(Artifact(type="hf_job", id=job.id, url=url))
         lines = [
             f"Job launched: {job.id}",
@@ -205,6 +209,7 @@ class JobLauncher:
 
 class HfJobRun(Tool[DockerJobArgs]):
     name = "hf_job_run"
+    charges_actual = True  # the launcher charges the estimate when the job exists
     description = ("Run a Docker image with a command on Hugging Face Jobs, as the user and billed to them. Returns "
                    "the job id and URL as soon as the job exists; then call hf_job_wait. Prefer hf_job_run_uv for "
                    "Python scripts.")
@@ -224,11 +229,12 @@ class HfJobRun(Tool[DockerJobArgs]):
             secrets=secrets or None, flavor=args.flavor, timeout=args.timeout_seconds, name=args.name,
             labels={SESSION_LABEL: session_label(ctx.session_id)}, namespace=namespace, token=ctx.identity.secret())
         return await self.launcher.launched(ctx, namespace, job, args, await self.estimate_cost_usd(args, ctx), env,
-                                            secrets, notes)
+                                            secrets, notes, tool=self.name)
 
 
 class HfJobRunUv(Tool[UvJobArgs]):
     name = "hf_job_run_uv"
+    charges_actual = True  # the launcher charges the estimate when the job exists
     description = ("Run a Python script with uv on Hugging Face Jobs, as the user and billed to them: pass the full "
                    "source inline (PEP 723 '# /// script' dependencies work) or a URL, plus script_args, extra "
                    "dependencies, python version, hardware flavor and timeout. Set hf_token=true when the script "
@@ -252,4 +258,4 @@ class HfJobRunUv(Tool[UvJobArgs]):
             flavor=args.flavor, timeout=args.timeout_seconds, name=name,
             labels={SESSION_LABEL: session_label(ctx.session_id)}, namespace=namespace, token=ctx.identity.secret())
         return await self.launcher.launched(ctx, namespace, job, args, await self.estimate_cost_usd(args, ctx), env,
-                                            secrets, notes)
+                                            secrets, notes, tool=self.name)

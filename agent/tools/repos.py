@@ -69,6 +69,8 @@ class HubCreateRepo(Tool[CreateRepoArgs]):
                    "push from a job.")
     Arguments = CreateRepoArgs
 
+    charges_actual = True  # a paid Space is charged when it exists
+
     def __init__(self, collections: SessionCollections, hardware: HardwareCatalog) -> None:
         self.collections = collections
         self.hardware = hardware
@@ -99,6 +101,9 @@ class HubCreateRepo(Tool[CreateRepoArgs]):
                        space_hardware=args.space_hardware if space else None,
                        space_sleep_time=args.space_sleep_time_seconds if space else None,
                        token=ctx.identity.secret())
+        estimate = await self.estimate_cost_usd(args, ctx)
+        if estimate and ctx.charge is not None:
+            ctx.charge(estimate, tool=self.name)  # committed with the repo's artifact, below
         warnings = await record_repo(ctx, self.collections, args.kind, args.repo_id)
         url = repo_url(ctx.settings.hub_url, args.kind, args.repo_id)
         return "\n".join([f"{args.kind} repo ready: {args.repo_id}", f"url: {url}",

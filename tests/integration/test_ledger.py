@@ -52,6 +52,10 @@ def test_inference_and_job_spend_are_exact_and_priced_from_live_catalogs(alice: 
     [action] = [e for e in events if e["type"] == "response.action_cost"]
     assert action["tool"] == "hf_job_run_uv"
     assert action["cost_usd"] == round(per_hour * 5400 / 3600, 6)
+    # Charged as the job came to exist: the charge precedes the job's artifact, which is committed before the run
+    # goes on, so no crash can leave a launched job out of the ledger.
+    [job] = [e for e in events if e["type"] == "response.artifact.created" and e["artifact"]["type"] == "hf_job"]
+    assert action["sequence_number"] < job["sequence_number"]
 
     charged = round(sum(e["cost_usd"] for e in llm_calls) + action["cost_usd"], 6)
     assert first["usage"]["cost_usd"] == pytest.approx(charged, abs=1e-9)
