@@ -83,6 +83,18 @@ def _hf_jobs(artifacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------------------- 1
 
 
+
+def _events_until_the_wait_logs(client: httpx.Client, response_id: str) -> list[dict[str, Any]]:
+    """The response's events up to the first job log line streamed by its hf_job_wait (the wait is in progress)."""
+    wait_item: dict[str, str] = {}
+
+    def waiting(event: dict[str, Any]) -> bool:
+        if event["type"] == "response.output_item.added" and event["item"].get("name") == "hf_job_wait":
+            wait_item["id"] = event["item"]["id"]
+        return event["type"] == "response.tool_log" and event["item_id"] == wait_item.get("id")
+
+    return stream_events(client, "GET", f"/v1/responses/{response_id}/events", until=waiting)
+
 def test_kill_while_waiting_on_a_job_keeps_the_job_running_and_listed_once(emulator, tmp_path: Path):
     tag = nonce()
     steps = [
@@ -98,15 +110,7 @@ def test_kill_while_waiting_on_a_job_keeps_the_job_running_and_listed_once(emula
             created = client.post("/v1/responses", json={
                 "input": script(*steps, prompt=f"Train a model {tag}."), "background": True}).json()
             response_id, session_id = created["id"], created["session_id"]
-            wait_item: dict[str, str] = {}
-
-            def waiting(event: dict[str, Any]) -> bool:
-                # The wait is in progress once it has streamed a job log line to the caller.
-                if event["type"] == "response.output_item.added" and event["item"].get("name") == "hf_job_wait":
-                    wait_item["id"] = event["item"]["id"]
-                return event["type"] == "response.tool_log" and event["item_id"] == wait_item.get("id")
-
-            before = stream_events(client, "GET", f"/v1/responses/{response_id}/events", until=waiting)
+            before = _events_until_the_wait_logs(client, response_id)
     finally:
         first.kill()
 
@@ -338,14 +342,7 @@ def test_cancelling_a_turn_that_waits_on_its_job_leaves_the_job_running(alice: h
     created = alice.post("/v1/responses", json={"input": script(*steps, prompt=f"Train {tag}."),
                                                 "background": True}).json()
     response_id, session_id = created["id"], created["session_id"]
-    wait_item: dict[str, str] = {}
-
-    def waiting(event: dict[str, Any]) -> bool:
-        if event["type"] == "response.output_item.added" and event["item"].get("name") == "hf_job_wait":
-            wait_item["id"] = event["item"]["id"]
-        return event["type"] == "response.tool_log" and event["item_id"] == wait_item.get("id")
-
-    before = stream_events(alice, "GET", f"/v1/responses/{response_id}/events", until=waiting)
+    before = _events_until_the_wait_logs(alice, response_id)
     [job_id] = [e["artifact"]["id"] for e in before
                 if e["type"] == "response.artifact.created" and e["artifact"]["type"] == "hf_job"]
     assert alice.post(f"/v1/responses/{response_id}/cancel").status_code == 200
