@@ -1,7 +1,8 @@
 """In-process fan-out of committed events to live subscribers.
 
 Events are published only after they are committed, so what a subscriber sees live can always be replayed.
-A subscriber that falls behind is marked lagged and refills from the store instead of growing a queue.
+A subscriber that falls behind is marked lagged and refills from the store instead of growing a queue; the
+same flag, with an empty batch to end its wait, sends it back to the store when another replica committed.
 """
 
 from __future__ import annotations
@@ -51,5 +52,28 @@ class EventBus:
             except asyncio.QueueFull:
                 sub.lagged = True
 
+    def wake(self, response_id: str) -> None:
+        """Another replica committed events of this response (a PostgreSQL NOTIFY): its subscribers go back to
+        the store. At most one wake-up is pending per subscriber, so a burst of commits costs one re-read."""
+        for sub in self._subscribers.get(response_id, ()):
+            _wake(sub)
+
+    def wake_all(self) -> None:
+        """Every subscriber re-reads the store (LISTEN came up or went down: notifications may have been missed,
+        and the interval of the store poll changes)."""
+        for subs in self._subscribers.values():
+            for sub in subs:
+                _wake(sub)
+
     def subscriber_count(self, response_id: str) -> int:
         return len(self._subscribers.get(response_id, ()))
+
+
+def _wake(sub: Subscription) -> None:
+    if sub.lagged:
+        return  # already going back to the store
+    sub.lagged = True
+    try:
+        sub.queue.put_nowait([])
+    except asyncio.QueueFull:
+        pass

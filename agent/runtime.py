@@ -86,10 +86,15 @@ class RuntimeRegistry:
             await runtime.close()
         return [r.session_id for r in idle]
 
+    async def stop_turns(self) -> None:
+        """Cancel every running turn at once and wait: each records itself incomplete/server_restart."""
+        turns = [r.turn for r in self._runtimes.values() if r.turn is not None and not r.turn.done()]
+        for turn in turns:
+            turn.cancel()
+        await asyncio.gather(*turns, return_exceptions=True)
+
     async def close_all(self) -> None:
+        await self.stop_turns()
         for runtime in list(self._runtimes.values()):
-            if runtime.turn is not None and not runtime.turn.done():
-                runtime.turn.cancel()
-                await asyncio.gather(runtime.turn, return_exceptions=True)
             await runtime.close()
         self._runtimes.clear()

@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 
 from agent import events as ev
 from agent.bus import EventBus
-from agent.errors import Conflict, InvalidRequest, RateLimited, ServiceError, response_not_found, NotFound
+from agent.errors import (Conflict, InvalidRequest, NotFound, RateLimited, ServiceError, Unavailable,
+                          response_not_found)
 from agent.identity import Identity, IdentityResolver
 from agent.llm import ToolCall
 from agent.loop import Resume
@@ -32,7 +33,8 @@ from agent.models import (
 from agent.runtime import RuntimeRegistry
 from agent.settings import Settings
 from agent.store import migrate
-from agent.store.store import Store
+from agent.store.notify import PgListener
+from agent.store.store import LiveSessionLimit, SequenceConflict, Store
 from agent.store.tables import ResponseRow, SessionRow
 from agent.tools import Tool, default_tools
 from agent.tools.collection import SessionCollections
@@ -43,8 +45,13 @@ from agent.writer import TurnWriter
 log = logging.getLogger("ml_intern.service")
 
 MAX_IDEMPOTENCY_KEY_CHARS = 255
-# How often a waiting stream re-reads the store when no in-process event arrives (covers other replicas).
+# How often a waiting stream re-reads the store when no in-process event arrives (covers other replicas) on
+# SQLite and while the PostgreSQL LISTEN connection is down; with LISTEN up, ``settings.store_poll_seconds``.
 STORE_POLL_SECONDS = 1.0
+# The owner's safety net for cancel requests of other replicas (NOTIFY delivers them at once): one query per tick,
+# only while it runs turns; faster while LISTEN is down, so a cancel still lands well under a second.
+CANCEL_POLL_SECONDS = 2.0
+CANCEL_POLL_SECONDS_UNLISTENED = 0.5
 
 
 class AgentService:
@@ -54,7 +61,9 @@ class AgentService:
         self.store = store
         self.identities = identities
         self.replica_id = f"replica_{secrets.token_hex(8)}"
+        store.notify_origin = self.replica_id
         self.bus = EventBus()
+        self.listener: PgListener | None = None
         self.runtimes = RuntimeRegistry(settings)
         collections = SessionCollections()
         if tools is None:
@@ -69,6 +78,7 @@ class AgentService:
         self._owner_locks: dict[str, asyncio.Lock] = {}
         self._response_locks: dict[str, asyncio.Lock] = {}
         self._background: list[asyncio.Task] = []
+        self.draining = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -80,12 +90,21 @@ class AgentService:
         service = cls(settings, store, IdentityResolver(settings, http), tools, http=http)
         await service.recover()
         service._background = [asyncio.create_task(service._housekeeping(), name="ml-intern-housekeeping")]
+        if not store.is_sqlite:
+            # Other replicas' commits and cancel requests arrive by NOTIFY; one SQLite process needs neither.
+            service.listener = PgListener(settings.database_url, replica_id=service.replica_id,
+                                          on_events=service.bus.wake, on_cancel=service._cancel_running,
+                                          on_resync=service.bus.wake_all)
+            await service.listener.start()
+            service._background.append(asyncio.create_task(service._watch_cancels(), name="ml-intern-cancels"))
         return service
 
     async def close(self) -> None:
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+        if self.listener is not None:
+            await self.listener.close()
         await self.runtimes.close_all()
         # Tools holding processes or clients (the code-mode interpreter pool) release them with the service.
         for tool in self.runner.tools:
@@ -95,6 +114,21 @@ class AgentService:
         await self.store.close()
         if self._http is not None:
             await self._http.aclose()
+
+    async def drain(self) -> None:
+        """Shutting down: refuse new turns and stop this replica's running ones now, so that open streams receive
+        their ``response.incomplete`` (``server_restart``, resumable by chaining) before connections close."""
+        self.draining = True
+        await self.runtimes.stop_turns()
+
+    async def ready(self) -> bool:
+        """Whether this replica should receive traffic: not draining and its database answers."""
+        return not self.draining and await self.store.ping()
+
+    def _refuse_when_draining(self) -> None:
+        if self.draining:
+            raise Unavailable("This server is shutting down; retry the request (another replica will take it).",
+                              code="server_shutting_down", retryable=True)
 
     async def recover(self) -> int:
         """Turns whose owner is gone become ``incomplete`` / ``server_restart``; their artifacts stay listed.
@@ -106,7 +140,14 @@ class AgentService:
                 if current is None or current.status not in RUNNING_STATUSES:
                     continue
                 writer = TurnWriter(self.store, self.bus, current, flush_ms=0)
-                await writer.set_status("incomplete", incomplete=IncompleteDetails(reason="server_restart"))
+                try:
+                    if current.cancel_requested_at is not None:
+                        # The caller asked to cancel it before its owner died: honour that.
+                        await writer.set_status("cancelled")
+                    else:
+                        await writer.set_status("incomplete", incomplete=IncompleteDetails(reason="server_restart"))
+                except SequenceConflict:
+                    continue  # another replica settled it first
                 await writer.close()
         if stale:
             log.info("recovered %d interrupted turn(s) as incomplete/server_restart", len(stale))
@@ -125,6 +166,38 @@ class AgentService:
             except Exception:  # housekeeping must outlive a transient database error
                 log.exception("housekeeping pass failed")
 
+    async def _watch_cancels(self) -> None:
+        """Cancel requests recorded by other replicas for turns this one runs, should their NOTIFY be lost."""
+        while True:
+            listening = self.listener is not None and self.listener.connected.is_set()
+            await asyncio.sleep(CANCEL_POLL_SECONDS if listening else CANCEL_POLL_SECONDS_UNLISTENED)
+            if not self.runtimes.running():
+                continue
+            try:
+                for response_id in await self.store.cancel_requests(self.replica_id):
+                    self._cancel_running(response_id)
+            except Exception:  # the safety net must outlive a transient database error
+                log.exception("checking cancel requests failed")
+
+    def _cancel_running(self, response_id: str) -> bool:
+        """Signal the turn of ``response_id`` if it runs here (as a local cancel does)."""
+        for runtime in self.runtimes.running():
+            if runtime.response_id == response_id:
+                runtime.cancelled.set()
+                return True
+        return False
+
+    def _store_poll_seconds(self) -> float:
+        if self.listener is not None and self.listener.connected.is_set():
+            return self.settings.store_poll_seconds
+        return STORE_POLL_SECONDS
+
+    def _owned_elsewhere(self, row: ResponseRow) -> bool:
+        """Running on another replica whose lease still holds (the complement of ``Store.stale_running``)."""
+        return (row.status in RUNNING_STATUSES and row.owner_replica is not None
+                and row.owner_replica != self.replica_id and not self.store.is_sqlite
+                and row.lease_expires_at is not None and row.lease_expires_at >= time.time())
+
     # ------------------------------------------------------------------ identity & config
 
     async def authenticate(self, authorization: str | None) -> Identity:
@@ -139,6 +212,7 @@ class AgentService:
 
     async def submit(self, identity: Identity, request: CreateResponseRequest, *,
                      idempotency_key: str | None = None) -> ResponseObject:
+        self._refuse_when_draining()
         if idempotency_key is not None:
             if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_CHARS:
                 raise InvalidRequest(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY_CHARS} characters.",
@@ -200,9 +274,13 @@ class AgentService:
                           created_at=now, updated_at=now)
         # The model still reads this turn's text as sent; only the stored copy is redacted.
         stored_messages = list(enumerate(redact(new_messages, caller_secrets)))
-        moved = await self.store.create_response(
-            row, [created, queued], stored_messages, new_session=new_session,
-            expected_head=session.head_response_id, session_updates={"max_cost_usd": cap})
+        try:
+            moved = await self.store.create_response(
+                row, [created, queued], stored_messages, new_session=new_session,
+                expected_head=session.head_response_id, session_updates={"max_cost_usd": cap},
+                live_limit=self.settings.max_live_sessions_per_account)
+        except LiveSessionLimit:  # a concurrent submit on another replica took the last slot
+            raise self._too_many_live_sessions() from None
         if not moved:
             raise Conflict("This session is already processing another request.", code="session_busy",
                            param="previous_response_id", retryable=False)
@@ -226,11 +304,14 @@ class AgentService:
 
     async def _check_capacity(self, identity: Identity) -> None:
         if await self.store.live_sessions(identity.user_id) >= self.settings.max_live_sessions_per_account:
-            raise RateLimited(f"This account already has {self.settings.max_live_sessions_per_account} live sessions "
-                              "(a turn queued or running). Wait for one to finish or cancel one.",
-                              code="too_many_live_sessions")
+            raise self._too_many_live_sessions()
         if await self.store.live_sessions() >= self.settings.max_live_sessions_global:
             raise RateLimited("The server is at capacity; retry shortly.", code="server_at_capacity")
+
+    def _too_many_live_sessions(self) -> RateLimited:
+        return RateLimited(f"This account already has {self.settings.max_live_sessions_per_account} live sessions "
+                           "(a turn queued or running). Wait for one to finish or cancel one.",
+                           code="too_many_live_sessions")
 
     async def _start_turn(self, identity: Identity, row: ResponseRow, session: SessionRow,
                           request: CreateResponseRequest, new_messages: list[dict[str, Any]]) -> None:
@@ -278,7 +359,8 @@ class AgentService:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                await sub.next_batch(min(remaining, STORE_POLL_SECONDS))
+                await sub.next_batch(min(remaining, self._store_poll_seconds()))
+                sub.lagged = False  # re-reading now: the next wake-up may queue again
                 fresh = await self.store.get_response(response_id)
                 assert fresh is not None
                 row = fresh
@@ -314,9 +396,9 @@ class AgentService:
                     if row is None or (row.status in SETTLED_STATUSES and row.last_sequence <= last):
                         return
                     from_store = False
-                batch = await sub.next_batch(STORE_POLL_SECONDS)
+                batch = await sub.next_batch(min(self._store_poll_seconds(), self.settings.sse_keepalive_seconds))
                 if sub.lagged or batch is None:
-                    # Dropped batches, or quiet for a while (another replica may be writing): re-read the store.
+                    # Dropped batches, another replica's commit (NOTIFY), or quiet for a while: re-read the store.
                     sub.lagged = False
                     from_store = True
                     if batch is None and time.monotonic() - idle_since >= self.settings.sse_keepalive_seconds:
@@ -364,23 +446,38 @@ class AgentService:
         if runtime is not None and runtime.response_id == response_id and runtime.busy:
             runtime.cancelled.set()
             return ResponseObject.model_validate(row.snapshot)
-        if row.status == "incomplete" or (row.status in RUNNING_STATUSES and row.owner_replica == self.replica_id):
-            # Nothing runs it here (a pause, an interrupted turn): settle it directly.
-            async with self._response_lock(response_id):
+        if self._owned_elsewhere(row):
+            # Another live replica runs it: ask its owner through the database (NOTIFY on commit, and its poll
+            # as the safety net); the owner cancels the turn as a local cancel does.
+            await self.store.request_cancel(response_id)
+            return ResponseObject.model_validate(row.snapshot)
+        # Nothing runs it (a pause, an interrupted turn, a dead owner's turn whose lease expired): settle it here.
+        async with self._response_lock(response_id):
+            current = await self.store.get_response(response_id)
+            assert current is not None
+            if current.status in TERMINAL_STATUSES:
+                return ResponseObject.model_validate(current.snapshot)
+            if self._owned_elsewhere(current):
+                await self.store.request_cancel(response_id)
+                return ResponseObject.model_validate(current.snapshot)
+            writer = TurnWriter(self.store, self.bus, current, flush_ms=0)
+            try:
+                await writer.set_status("cancelled")
+            except SequenceConflict:
+                # Another replica wrote first (recovering the dead owner's turn, or the owner is back).
                 current = await self.store.get_response(response_id)
                 assert current is not None
-                if current.status not in TERMINAL_STATUSES:
-                    writer = TurnWriter(self.store, self.bus, current, flush_ms=0)
-                    await writer.set_status("cancelled")
-                    await writer.close()
-                    return writer.state
+                if current.status in RUNNING_STATUSES:
+                    await self.store.request_cancel(response_id)
                 return ResponseObject.model_validate(current.snapshot)
-        return ResponseObject.model_validate(row.snapshot)
+            await writer.close()
+            return writer.state
 
     async def approve(self, identity: Identity, response_id: str, *, approve: bool,
                       new_max_cost_usd: float | None = None, feedback: str | None = None) -> ResponseObject:
         """Resume a response paused on ``approval_required``: the same id goes on, the same stream continues.
         One decision covers the whole pending batch; ``new_max_cost_usd`` raises the session cap first."""
+        self._refuse_when_draining()
         try:
             ApprovalRequest(approve=approve, new_max_cost_usd=new_max_cost_usd, feedback=feedback)
         except ValidationError as exc:

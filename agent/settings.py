@@ -13,6 +13,9 @@ SUPPORTED_MODELS = (
     "openai/gpt-oss-120b:cerebras",
 )
 
+# NOTIFY wakes streams following another replica's turn at once, so their store poll is only a safety net.
+LISTENING_STORE_POLL_SECONDS = 5.0
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ML_INTERN_", frozen=True)
@@ -54,6 +57,8 @@ class Settings(BaseSettings):
 
     # Turn leases (multi-replica): a replica heartbeats the turns it owns; an expired lease means a dead owner.
     lease_seconds: float = Field(30.0, gt=1)
+    # How often a quiet stream re-reads the store on PostgreSQL while LISTEN is up (1 s otherwise).
+    store_poll_seconds: float = Field(LISTENING_STORE_POLL_SECONDS, gt=0)
 
     # MCP transport security: Host / Origin allow-lists (loopback by default).
     mcp_allowed_hosts: tuple[str, ...] = ("127.0.0.1:*", "localhost:*", "[::1]:*")

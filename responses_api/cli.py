@@ -8,6 +8,10 @@ import os
 import tempfile
 
 
+# Open requests (streams that did not end with their turn, sync waits) get this long after the turns stopped.
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
 def _isolate_huggingface_hub() -> None:
     # huggingface_hub reads these once, at import: the server must never pick up a machine-wide token,
     # endpoint or cache, and sends no telemetry.
@@ -26,15 +30,32 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     _isolate_huggingface_hub()
-    import uvicorn
-
     from agent.settings import Settings
     from responses_api.app import create_app
 
     settings = Settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level,
-                timeout_graceful_shutdown=10)
+    run_server(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level,
+               timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+
+
+def run_server(app, **config) -> None:
+    import uvicorn
+
+    class DrainingServer(uvicorn.Server):
+        """On SIGTERM/SIGINT: stop accepting, then stop this replica's turns (each recorded incomplete /
+        server_restart and announced to its open streams, which then end), then uvicorn's own graceful shutdown —
+        instead of cutting streams at the graceful timeout and only then recording the turns."""
+
+        async def shutdown(self, sockets=None) -> None:
+            for server in self.servers:
+                server.close()
+            service = getattr(app.state, "service", None)
+            if service is not None:
+                await service.drain()
+            await super().shutdown(sockets)
+
+    DrainingServer(uvicorn.Config(app, **config)).run()
 
 
 if __name__ == "__main__":

@@ -137,7 +137,17 @@ async def model_config(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
+    """Liveness: the process serves requests."""
     return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: started, not shutting down, and the database answers."""
+    service = getattr(request.app.state, "service", None)
+    if service is None or not await service.ready():
+        state = "draining" if service is not None and service.draining else "unavailable"
+        return JSONResponse({"status": state}, status_code=503)
+    return JSONResponse({"status": "ready"})
 
 
 async def not_found(request: Request) -> Response:
@@ -153,4 +163,5 @@ routes = [
     Route("/v1/responses/{response_id}/artifacts", list_response_artifacts, methods=["GET"]),
     Route("/api/config/model", model_config, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
 ]

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from agent.models import RUNNING_STATUSES
+from agent.store.notify import CANCEL_CHANNEL, EVENTS_CHANNEL, events_payload
 from agent.store.tables import ArtifactRow, EventRow, ResponseRow, SessionRow, TranscriptRow
 from agent.store.urls import async_url, ensure_sqlite_directory
 
@@ -30,6 +31,10 @@ class _HeadMoved(Exception):
 
 class SequenceConflict(RuntimeError):
     """Another writer appended to the response: the single-writer rule was broken."""
+
+
+class LiveSessionLimit(Exception):
+    """The account reached its live-session limit (checked inside the creating transaction on PostgreSQL)."""
 
 
 @dataclass
@@ -54,6 +59,8 @@ class Store:
     is_sqlite: bool
     # SQLite has one writer at a time; serialising in-process avoids SQLITE_BUSY churn.
     _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # The replica id carried by this store's NOTIFYs (PostgreSQL), so a replica can skip its own commits.
+    notify_origin: str = ""
 
     @classmethod
     def connect(cls, database_url: str) -> "Store":
@@ -74,6 +81,14 @@ class Store:
         else:
             engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
         return cls(engine=engine, is_sqlite=is_sqlite)
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:  # any failure means "not ready"; the reason is in the database's own logs
+            return False
+        return True
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -108,19 +123,32 @@ class Store:
     async def create_response(self, row: ResponseRow, events: Sequence[dict[str, Any]],
                               transcript: Sequence[tuple[int, dict[str, Any]]] = (), *,
                               new_session: SessionRow | None = None, expected_head: str | None = None,
-                              session_updates: dict[str, Any] | None = None) -> bool:
+                              session_updates: dict[str, Any] | None = None,
+                              live_limit: int | None = None) -> bool:
         """Insert a response (and its session when new) in one transaction. For an existing session the head
-        moves from ``expected_head`` to this response only if nobody moved it first (returns False then)."""
+        moves from ``expected_head`` to this response only if nobody moved it first (returns False then).
+        With ``live_limit`` on PostgreSQL, the owner's live sessions are counted again in the same transaction,
+        under a per-owner advisory lock, so concurrent submits on different replicas cannot exceed it
+        (raises ``LiveSessionLimit``); on SQLite one process serialises submits per owner already."""
         now = time.time()
         try:
-            await self._insert_response(row, events, transcript, new_session, expected_head, session_updates, now)
+            await self._insert_response(row, events, transcript, new_session, expected_head, session_updates, now,
+                                        live_limit)
         except _HeadMoved:
             return False
         return True
 
     async def _insert_response(self, row, events, transcript, new_session, expected_head, session_updates,
-                               now) -> None:
+                               now, live_limit) -> None:
         async with self._tx() as conn:
+            if live_limit is not None and not self.is_sqlite:
+                # Held until commit: the next submit of this owner counts after this one's row is visible.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:owner))"), {"owner": row.owner_id})
+                live = (await conn.execute(select(func.count(func.distinct(RESPONSES.c.session_id))).where(
+                    RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)), RESPONSES.c.owner_id == row.owner_id,
+                ))).scalar_one()
+                if live >= live_limit:
+                    raise LiveSessionLimit()
             if new_session is not None:
                 await conn.execute(insert(SESSIONS).values(**new_session.model_dump()))
             else:
@@ -158,6 +186,8 @@ class Store:
                 values["last_sequence"] = batch.events[-1]["sequence_number"]
             if batch.lease is not None:
                 values["owner_replica"], values["lease_expires_at"] = batch.lease
+            if batch.status not in RUNNING_STATUSES:
+                values["cancel_requested_at"] = None  # a request applies to the run it was made for
             await conn.execute(update(RESPONSES).where(RESPONSES.c.id == batch.response_id).values(**values))
             for artifact in batch.artifacts:
                 exists = (await conn.execute(select(ARTIFACTS.c.key).where(
@@ -172,6 +202,9 @@ class Store:
             if batch.session_spent_usd is not None and batch.session_id is not None:
                 await conn.execute(update(SESSIONS).where(SESSIONS.c.id == batch.session_id).values(
                     spent_usd=batch.session_spent_usd, updated_at=now))
+            if batch.events and not self.is_sqlite:
+                # Delivered at commit: other replicas' streams of this response re-read the store at once.
+                await self._notify(conn, EVENTS_CHANNEL, events_payload(self.notify_origin, batch.response_id))
 
     async def get_response(self, response_id: str) -> ResponseRow | None:
         async with self.engine.connect() as conn:
@@ -227,6 +260,29 @@ class Store:
             if all_foreign or row.lease_expires_at is None or row.lease_expires_at < now:
                 stale.append(row)
         return stale
+
+    async def request_cancel(self, response_id: str) -> bool:
+        """Record a cancel request for a running turn another replica owns (and NOTIFY it on PostgreSQL).
+        Idempotent: the first request's time is kept. False when the turn is no longer running."""
+        async with self._tx() as conn:
+            found = await conn.execute(update(RESPONSES).where(
+                RESPONSES.c.id == response_id, RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)),
+            ).values(cancel_requested_at=func.coalesce(RESPONSES.c.cancel_requested_at, time.time())))
+            if found.rowcount and not self.is_sqlite:
+                await self._notify(conn, CANCEL_CHANNEL, response_id)
+            return bool(found.rowcount)
+
+    async def cancel_requests(self, replica_id: str) -> list[str]:
+        """The running turns of ``replica_id`` another replica asked to cancel (one query)."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(RESPONSES.c.id).where(
+                RESPONSES.c.owner_replica == replica_id, RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)),
+                RESPONSES.c.cancel_requested_at.is_not(None)))).scalars().all()
+        return list(rows)
+
+    @staticmethod
+    async def _notify(conn: AsyncConnection, channel: str, payload: str) -> None:
+        await conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": payload})
 
     async def heartbeat(self, replica_id: str, lease_expires_at: float) -> None:
         async with self._tx() as conn:

@@ -42,6 +42,8 @@ class ResponseRow(SQLModel, table=True):
     # Which replica runs the turn, and until when its lease holds without a heartbeat.
     owner_replica: str | None = Field(default=None, max_length=64)
     lease_expires_at: float | None = None
+    # Set by a replica that received a cancel for a turn another (live) replica owns; the owner cancels it.
+    cancel_requested_at: float | None = None
     created_at: float
     updated_at: float
 

@@ -58,15 +58,13 @@ def _dockerfile_cmd() -> list[str]:
 
 def _serve(argv: list[str], monkeypatch, tmp_path) -> dict:
     """Run the real CLI entry point on ``argv`` with uvicorn.run captured: what host/port would it bind?"""
-    import uvicorn
-
     assert argv[0] == "ml-intern-api", argv
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts[argv[0]] == "responses_api.cli:main"
     captured: dict = {}
     monkeypatch.setattr(cli, "_isolate_huggingface_hub", lambda: None)  # it rewrites this process's environment
     monkeypatch.setattr(cli.logging, "basicConfig", lambda **_: None)
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: captured.update(kwargs))
+    monkeypatch.setattr(cli, "run_server", lambda app, **kwargs: captured.update(kwargs))
     monkeypatch.setenv("ML_INTERN_DATABASE_URL", f"sqlite:///{tmp_path}/unused.db")
     cli.main(argv[1:])
     return captured
@@ -174,14 +172,16 @@ def test_probes_hit_routes_the_app_serves(tmp_path):
     port_names = {p["name"] for p in container["ports"]}
     probes = _probes(container)
     assert {"readinessProbe", "livenessProbe"} <= {name for name, _ in probes}
-    client = TestClient(app, raise_server_exceptions=True)  # no `with`: the lifespan (database) never starts
-    for name, probe in probes:
-        path, port = probe["httpGet"]["path"], probe["httpGet"]["port"]
-        assert port in port_names, f"{name} targets an unknown port {port!r}"
-        scope = {"type": "http", "path": path, "method": "GET"}
-        assert any(route.matches(scope)[0] == Match.FULL for route in app.routes), f"{name}: no GET route {path}"
-        answer = client.get(path)
-        assert answer.status_code == 200, (name, answer.status_code, answer.text)
+    with TestClient(app, raise_server_exceptions=True) as client:  # the lifespan runs: the service is up
+        for name, probe in probes:
+            path, port = probe["httpGet"]["path"], probe["httpGet"]["port"]
+            assert port in port_names, f"{name} targets an unknown port {port!r}"
+            scope = {"type": "http", "path": path, "method": "GET"}
+            assert any(route.matches(scope)[0] == Match.FULL for route in app.routes), f"{name}: no GET route {path}"
+            answer = client.get(path)
+            assert answer.status_code == 200, (name, answer.status_code, answer.text)
+    readiness = dict(probes)["readinessProbe"]["httpGet"]["path"]
+    assert readiness == "/readyz", "readiness must fail while draining or without a database, unlike liveness"
 
 
 def test_the_container_port_is_the_port_the_serve_command_binds(monkeypatch, tmp_path):
