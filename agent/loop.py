@@ -19,7 +19,7 @@ from agent.context import compact
 from agent.costs import TokenPrice
 from agent.llm import Completion, LlmError, ToolCall, stream_completion
 from agent.models import TOOL_OUTPUT_LIMIT_BYTES, McpCallItem, MessageItem, OutputText
-from agent.redact import redact_text
+from agent.redact import StreamRedactor, redact_text
 from agent.settings import Settings
 from agent.tools.base import MAX_TOOL_OUTPUT_CHARS, Tool, ToolContext, ToolFailure, truncate
 from agent.writer import TurnWriter
@@ -152,7 +152,7 @@ class AgentLoop:
         attempt = 0
         while True:
             attempt += 1
-            stream = _MessageStream(self.writer)
+            stream = _MessageStream(self.writer, self.secrets)
             try:
                 completion = await self._until_cancelled(stream_completion(
                     self.llm, model=self.model, messages=messages, tools=schemas, on_text=stream.text,
@@ -252,11 +252,13 @@ class AgentLoop:
 class _MessageStream:
     """Turns streamed text into a message output item with the standard event sequence."""
 
-    def __init__(self, writer: TurnWriter) -> None:
+    def __init__(self, writer: TurnWriter, secrets: tuple[str, ...] = ()) -> None:
         self.writer = writer
         self.item: MessageItem | None = None
         self.index = -1
         self.text_so_far = ""
+        # Deltas are redacted before they leave, even a token split across chunks (see StreamRedactor).
+        self.redactor = StreamRedactor(secrets)
 
     async def text(self, delta: str) -> None:
         if self.item is None:
@@ -265,13 +267,18 @@ class _MessageStream:
             await self.writer.emit(ev.ITEM_ADDED, output_index=self.index, item=self.item.model_dump())
             await self.writer.emit(ev.PART_ADDED, item_id=self.item.id, output_index=self.index, content_index=0,
                                    part=OutputText().model_dump())
-        self.text_so_far += delta
-        await self.writer.emit(ev.TEXT_DELTA, item_id=self.item.id, output_index=self.index, content_index=0,
-                               delta=delta, logprobs=[])
+        await self._send(self.redactor.feed(delta))
+
+    async def _send(self, safe: str) -> None:
+        if safe:
+            self.text_so_far += safe
+            await self.writer.emit(ev.TEXT_DELTA, item_id=self.item.id, output_index=self.index, content_index=0,
+                                   delta=safe, logprobs=[])
 
     async def finish(self, status: str) -> None:
         if self.item is None:
             return
+        await self._send(self.redactor.flush())
         part = OutputText(text=self.text_so_far)
         await self.writer.emit(ev.TEXT_DONE, item_id=self.item.id, output_index=self.index, content_index=0,
                                text=self.text_so_far, logprobs=[])

@@ -9,6 +9,12 @@ from typing import Any
 _TOKEN = re.compile(r"\b(?:hf_[A-Za-z0-9]{30,}|api_org_[A-Za-z0-9]{30,})\b")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.=]{8,}")
 REDACTED = "[REDACTED]"
+# The end of a streamed text that could still grow into a token or a bearer credential (a word run, possibly
+# after "Bearer "): held back until a later delta or the end of the message shows what it is.
+_OPEN_TAIL = re.compile(r"(?i)(?:\bbearer\s*)?[A-Za-z0-9_\-.=]*$")
+# A tail longer than any credential is released anyway (a token is preceded by a word boundary, so it cannot
+# start inside a run this long).
+MAX_HELD_CHARS = 256
 
 
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
@@ -27,3 +33,24 @@ def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
     if isinstance(value, list):
         return [redact(v, secrets) for v in value]
     return value
+
+
+class StreamRedactor:
+    """Redacts streamed text live, even when a token arrives split across deltas: each call returns the part
+    of the text that is safe to send now (redacted), holding back a tail that could still be a token's start."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        self._secrets = secrets
+        self._held = ""
+
+    def feed(self, delta: str) -> str:
+        text = self._held + delta
+        cut = _OPEN_TAIL.search(text).start()
+        if len(text) - cut > MAX_HELD_CHARS:
+            cut = len(text)
+        self._held = text[cut:]
+        return redact_text(text[:cut], self._secrets)
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return redact_text(held, self._secrets)

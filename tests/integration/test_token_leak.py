@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import ALICE, BOB, make_settings, run_server
-from tests.integration.helpers import create, settle, uscript
+from tests.integration.helpers import create, settle, stream_events, uscript
 from tests.process import free_port, server_env
 
 TOKENS = (ALICE.encode(), BOB.encode())
@@ -83,6 +83,23 @@ def test_a_token_passing_through_a_turn_is_never_stored(emulator, tmp_path):
         assert secret not in events
         assert secret.decode() not in served
     assert b"[REDACTED]" in stored
+
+
+def test_live_text_deltas_never_carry_a_token_split_across_chunks(alice: httpx.Client):
+    """The model streams the caller's token (and a token-shaped string) in small chunks: what a live stream
+    receives is redacted delta by delta, not only the stored text."""
+    say = f"Token {ALICE} and {FOREIGN_TOKEN} are secret; Bearer {FOREIGN_TOKEN[::-1]} too."
+    events = stream_events(alice, "POST", "/v1/responses",
+                           json={"input": uscript({"say": say, "chunks": len(say) // 3}), "stream": True})
+    deltas = [e["delta"] for e in events if e["type"] == "response.output_text.delta"]
+    assert len(deltas) > 3  # the model sent ~3-char chunks: every token arrived split
+    fragments = {s[i:i + 5] for s in (ALICE, FOREIGN_TOKEN, FOREIGN_TOKEN[::-1]) for i in range(len(s) - 4)}
+    leaked = [d for d in deltas if any(f in d for f in fragments)]
+    assert not leaked, leaked
+    text = "".join(deltas)
+    assert text == "Token [REDACTED] and [REDACTED] are secret; Bearer [REDACTED] too."
+    [done] = [e for e in events if e["type"] == "response.output_text.done"]
+    assert done["text"] == text
 
 
 def test_no_token_in_the_server_log_at_debug_level(emulator, tmp_path):

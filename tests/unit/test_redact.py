@@ -72,3 +72,28 @@ async def test_writer_redacts_events_snapshot_and_transcript(store):
     assert stored["output"][0]["output"] == f"echo {REDACTED}"
     assert stored["output"][1]["content"][0]["text"] == f"token {REDACTED} here"
     assert transcript[-1]["content"] == f"I used {REDACTED}"
+
+
+def test_stream_redactor_never_sends_a_token_split_across_deltas():
+    from agent.redact import StreamRedactor, redact_text
+
+    secret = "hf_emu_alice"
+    text = f"use Bearer abcdefgh12345, then {secret} and {TOKEN}. Done: hf_transfer is fine"
+    expected = redact_text(text, (secret,))
+    assert secret not in expected and TOKEN not in expected and "hf_transfer" in expected
+    fragments = {secret[i:i + 4] for i in range(len(secret) - 3)} | {TOKEN[i:i + 6] for i in range(len(TOKEN) - 5)}
+    fragments |= {"abcdefgh"}
+    for size in range(1, 12):
+        redactor = StreamRedactor((secret,))
+        pieces = [redactor.feed(text[i:i + size]) for i in range(0, len(text), size)] + [redactor.flush()]
+        assert "".join(pieces) == expected, size
+        for piece in pieces:
+            assert not any(f in piece for f in fragments), (size, piece)
+
+
+def test_stream_redactor_releases_long_word_runs():
+    from agent.redact import MAX_HELD_CHARS, StreamRedactor
+
+    redactor = StreamRedactor()
+    sent = redactor.feed("x" * (MAX_HELD_CHARS + 1))
+    assert sent == "x" * (MAX_HELD_CHARS + 1) and redactor.flush() == ""
