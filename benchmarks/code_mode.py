@@ -55,7 +55,7 @@ async def timed(fn, repeat: int) -> list[float]:
     return out
 
 
-async def overhead_with_stubs(runner: MontyRunner, repeat: int = 30) -> None:
+async def overhead_with_stubs(runner: MontyRunner, repeat: int = 40) -> None:
     await runner.run(SCRIPT, inputs={}, functions={"hf_one": stub})  # warm the pool
     sandbox_times: list[float] = []
 
@@ -64,12 +64,24 @@ async def overhead_with_stubs(runner: MontyRunner, repeat: int = 30) -> None:
         assert outcome.ok and outcome.value == {"count": 2, "ns": [2, 3]}, outcome
         sandbox_times.append(outcome.sandbox_seconds)
 
-    plain = statistics.median(await timed(lambda: direct(stub), repeat))
-    code = statistics.median(await timed(scripted, repeat))
+    plain_times: list[float] = []
+    code_times: list[float] = []
+    for _ in range(repeat):  # interleaved, so background load on the machine hits both sides alike
+        plain_times += await timed(lambda: direct(stub), 1)
+        code_times += await timed(scripted, 1)
+    plain, code = statistics.median(plain_times), statistics.median(code_times)
     print(f"  stub helpers ({LATENCY * 1000:.0f} ms each, 3 calls): plain Python {plain * 1000:.1f} ms, "
           f"Monty script {code * 1000:.1f} ms per script")
     print(f"    overhead {1000 * (code - plain):.1f} ms/script (ratio {code / plain:.2f}x); time inside interpreter "
           f"steps {1000 * statistics.median(sandbox_times):.1f} ms")
+
+
+async def fixed_cost(runner: MontyRunner, repeat: int = 100) -> None:
+    """What every script pays before any Hub call: a fresh session, the run, the result converted back."""
+    code = check_script("rows = [{'n': i} for i in range(30)]\nresult = len([r for r in rows if r['n'] >= 2])")
+    await runner.run(code, inputs={}, functions={})
+    times = await timed(lambda: runner.run(code, inputs={}, functions={}), repeat)
+    print(f"  a script with no Hub call (fresh session, run, result): {statistics.median(times) * 1000:.2f} ms")
 
 
 async def overhead_against_emulator(runner: MontyRunner, url: str, repeat: int = 20) -> None:
@@ -129,6 +141,7 @@ async def run() -> None:
     print("code mode (hub_query):")
     runner = MontyRunner(max_sessions=8)
     try:
+        await fixed_cost(runner)
         await overhead_with_stubs(runner)
         with run_emulator() as emu:
             await overhead_against_emulator(runner, emu.url)
