@@ -30,6 +30,7 @@ APPROVAL_REQUIRED = "response.approval_required"
 LLM_CALL = "response.llm_call"
 # A costly action (a job, a paid Space) finished: its estimate moved from reserved to spent.
 ACTION_COST = "response.action_cost"
+PLAN_UPDATED = "response.plan.updated"
 
 # Events carrying a full snapshot of the response (the OpenAI lifecycle events).
 SNAPSHOT_EVENTS = frozenset({CREATED, QUEUED, IN_PROGRESS, COMPLETED, FAILED, INCOMPLETE, CANCELLED})
@@ -79,6 +80,8 @@ def apply(state: ResponseObject, event: dict[str, Any]) -> ResponseObject:
         usage.input_tokens_details.cached_tokens += event.get("cached_tokens", 0)
         usage.total_tokens = usage.input_tokens + usage.output_tokens
         state.usage = _add_cost(usage, event.get("cost_usd", 0.0))
+    elif kind == PLAN_UPDATED:
+        state.plan = list(event["plan"])
     elif kind == ACTION_COST:
         state.usage = _add_cost(state.usage or Usage(), event["cost_usd"])
     elif kind == APPROVAL_REQUIRED:

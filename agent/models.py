@@ -227,6 +227,8 @@ class ResponseObject(BaseModel):
     max_cost_usd: float = DEFAULT_MAX_COST_USD
     artifacts: list[dict[str, Any]] = Field(default_factory=list)
     pending_approval: dict[str, Any] | None = None
+    # The agent's latest plan ([{title, status}]) in this response, when it wrote one.
+    plan: list[dict[str, str]] | None = None
 
     @property
     def output_text(self) -> str:

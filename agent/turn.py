@@ -94,7 +94,8 @@ class TurnRunner:
                                    response_id=writer.response_id, http=runtime.http, log=log_line,
                                    record_artifact=record, model=lent_model,
                                    charge=lambda usd, **details: writer.charge(ev.ACTION_COST, usd, item_id=item_id,
-                                                                               **details))
+                                                                               **details),
+                                   update_plan=lambda steps: writer.emit(ev.PLAN_UPDATED, item_id=item_id, plan=steps))
 
             loop = AgentLoop(settings=self.settings, model=model, tools=self.tools, llm=runtime.llm, writer=writer,
                              make_context=make_context, cancelled=runtime.cancelled, price=price,

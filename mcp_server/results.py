@@ -77,6 +77,8 @@ class TaskSnapshot(BaseModel):
         default_factory=list, description="Deduplicated Hub resources the run created, with URLs.")
     pending_approval: dict[str, Any] | None = Field(
         None, description="When paused for approval: the actions waiting and the budget context.")
+    plan: list[dict[str, str]] | None = Field(
+        None, description="The agent's latest plan: steps with status pending / in_progress / completed / skipped.")
     error: ErrorInfo | None = None
     incomplete_details: IncompleteInfo | None = None
     usage: UsageInfo | None = None

@@ -171,7 +171,7 @@ def render_snapshot(state: ResponseObject, last_sequence: int, *, new_text: str 
         new_output_text=new_text if delta_view else None,
         tool_calls=[_tool_summary(i) for i in items],
         artifacts=[ArtifactRef.model_validate(a) for a in state.artifacts],
-        pending_approval=state.pending_approval,
+        pending_approval=state.pending_approval, plan=state.plan,
         error=ErrorInfo(code=state.error.code, message=state.error.message) if state.error else None,
         incomplete_details=(IncompleteInfo(reason=state.incomplete_details.reason)
                             if state.incomplete_details else None),

@@ -6,6 +6,7 @@ from agent.tools.base import Tool, ToolContext, ToolFailure, ToolResult, truncat
 from agent.tools.collection import SessionCollections
 from agent.tools.compute import compute_tools
 from agent.tools.hub import HubRepoDetails, HubSearch
+from agent.tools.plan import PlanTool
 from agent.tools.research import research_tools
 from agent.tools.research_agent import ResearchAgent
 
@@ -14,7 +15,7 @@ def default_tools(collections: SessionCollections | None = None, code_runner=Non
     """Build once per process: the tools hold per-process caches (hardware prices, collection slugs) and the
     code-mode interpreter pool (``code_runner``, a ``MontyRunner``; created lazily when not given)."""
     lookups = [HubSearch(), HubRepoDetails(), *research_tools(code_runner)]
-    return [*lookups, ResearchAgent(lookups), *compute_tools(collections=collections)]
+    return [PlanTool(), *lookups, ResearchAgent(lookups), *compute_tools(collections=collections)]
 
 
 __all__ = ["Tool", "ToolContext", "ToolFailure", "ToolResult", "truncate", "default_tools"]

@@ -56,6 +56,8 @@ class ToolContext:
     # Charges an action's cost now (``charge(usd, tool=name)``), committed with the next durable event — the
     # artifact the action created. Tools that use it declare ``charges_actual = True``. None: not charged.
     charge: Callable[..., None] | None = None
+    # Publishes the agent's plan (a list of {title, status}) on the response. None: plans are not shown.
+    update_plan: Callable[[list[dict[str, str]]], Awaitable[None]] | None = None
 
     def hf_api(self):
         """A ``huggingface_hub.HfApi`` bound to the configured Hub and the caller's token (sync: use in a thread)."""

@@ -281,3 +281,12 @@ def test_mcp_inspector_cli_lists_tools(mcp_url_any: str) -> None:
     names = {tool["name"] for tool in listed["tools"]}
     assert names == {"submit_task", "get_response", "approve", "cancel", "list_artifacts"}
     assert all("outputSchema" in tool for tool in listed["tools"])
+
+
+async def test_get_response_shows_the_agents_plan(mcp_url_any: str) -> None:
+    plan = [{"title": "Look up", "status": "completed"}, {"title": "Answer", "status": "in_progress"}]
+    async with mcp_client(mcp_url_any) as client:
+        result = await client.call_tool("submit_task", {
+            "input": script({"call": "plan", "arguments": {"steps": plan}}, {"say": "Done."}), "wait_seconds": 20})
+    assert not result.is_error, text_of(result)
+    assert result.structured_content["plan"] == plan
