@@ -84,6 +84,17 @@ class _Lookup:
             return datasets_server_error(404, "The split does not exist.", "SplitNotFoundError")
         return name
 
+    def split_of_config(self) -> tuple[ViewerDataset, ViewerConfig, str] | Response:
+        """dataset, config and split, all required (``/first-rows``, ``/rows``), or the first error."""
+        dataset = self.dataset()
+        if isinstance(dataset, Response):
+            return dataset
+        config = self.config(dataset)
+        if isinstance(config, Response):
+            return config
+        split = self.split(config)
+        return split if isinstance(split, Response) else (dataset, config, split)
+
 
 def routes(state: Any) -> list[BaseRoute]:
     viewer = state.viewer
@@ -122,32 +133,20 @@ def routes(state: Any) -> list[BaseRoute]:
         })
 
     async def first_rows(request: Request) -> Response:
-        lookup = _Lookup(state, viewer, request)
-        dataset = lookup.dataset()
-        if isinstance(dataset, Response):
-            return dataset
-        config = lookup.config(dataset)
-        if isinstance(config, Response):
-            return config
-        split = lookup.split(config)
-        if isinstance(split, Response):
-            return split
+        found = _Lookup(state, viewer, request).split_of_config()
+        if isinstance(found, Response):
+            return found
+        dataset, config, split = found
         return JSONResponse({
             "dataset": dataset.id, "config": config.name, "split": split,
             "features": _features_list(config), "rows": _rows(config, split, 0, MAX_ROWS), "truncated": False,
         })
 
     async def rows(request: Request) -> Response:
-        lookup = _Lookup(state, viewer, request)
-        dataset = lookup.dataset()
-        if isinstance(dataset, Response):
-            return dataset
-        config = lookup.config(dataset)
-        if isinstance(config, Response):
-            return config
-        split = lookup.split(config)
-        if isinstance(split, Response):
-            return split
+        found = _Lookup(state, viewer, request).split_of_config()
+        if isinstance(found, Response):
+            return found
+        dataset, config, split = found
         try:
             offset = int(request.query_params.get("offset", "0"))
             length = int(request.query_params.get("length", str(MAX_ROWS)))
