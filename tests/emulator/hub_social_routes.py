@@ -112,6 +112,16 @@ def routes_for(state: Any, research: Any) -> list[BaseRoute]:
             return paginated(state, request, rows)
         return handler
 
+    def repo_record(request: Request) -> dict[str, Any] | Response:
+        """The repo of a ``/api/{kind}/{repo_id}/...`` route (authenticated), or the Hub's error."""
+        if (err := check_token(state, request)) is not None:
+            return err
+        kind, repo_id = request.path_params["kind"], request.path_params["repo_id"]
+        if kind not in KINDS:
+            return not_found("Route")
+        record = state.catalog.get(kind, repo_id)
+        return repo_not_found(str(request.url)) if record is None else record
+
     async def user_likes(request: Request) -> Response:
         if (err := check_token(state, request)) is not None:
             return err
@@ -122,26 +132,17 @@ def routes_for(state: Any, research: Any) -> list[BaseRoute]:
         return paginated(state, request, rows)
 
     async def likers(request: Request) -> Response:
-        if (err := check_token(state, request)) is not None:
-            return err
-        kind, repo_id = request.path_params["kind"], request.path_params["repo_id"]
-        if kind not in KINDS:
-            return not_found("Route")
-        if state.catalog.get(kind, repo_id) is None:
-            return repo_not_found(str(request.url))
-        repo_id = state.catalog.get(kind, repo_id)["id"]
-        rows = [user_payload(social, u) for u in social.likers(KINDS[kind], repo_id)]
+        record = repo_record(request)
+        if isinstance(record, Response):
+            return record
+        rows = [user_payload(social, u) for u in social.likers(KINDS[request.path_params["kind"]], record["id"])]
         return paginated(state, request, rows)
 
     async def discussions(request: Request) -> Response:
-        if (err := check_token(state, request)) is not None:
-            return err
-        kind, repo_id = request.path_params["kind"], request.path_params["repo_id"]
-        if kind not in KINDS:
-            return not_found("Route")
-        record = state.catalog.get(kind, repo_id)
-        if record is None:
-            return repo_not_found(str(request.url))
+        record = repo_record(request)
+        if isinstance(record, Response):
+            return record
+        kind = request.path_params["kind"]
         items = research.discussions.get((KINDS[kind], record["id"]), [])
         params = request.query_params
         if (kind_filter := params.get("type")) in ("discussion", "pull_request"):
@@ -159,14 +160,10 @@ def routes_for(state: Any, research: Any) -> list[BaseRoute]:
                              "numClosedDiscussions": sum(1 for d in items if d["status"] != "open")})
 
     async def discussion(request: Request) -> Response:
-        if (err := check_token(state, request)) is not None:
-            return err
-        kind, repo_id = request.path_params["kind"], request.path_params["repo_id"]
-        if kind not in KINDS:
-            return not_found("Route")
-        record = state.catalog.get(kind, repo_id)
-        if record is None:
-            return repo_not_found(str(request.url))
+        record = repo_record(request)
+        if isinstance(record, Response):
+            return record
+        kind = request.path_params["kind"]
         num = request.path_params["num"]
         found = next((d for d in research.discussions.get((KINDS[kind], record["id"]), []) if d["num"] == num), None)
         if found is None:
