@@ -14,7 +14,7 @@ from typing import Any
 from openai import AsyncOpenAI
 
 from agent import events as ev
-from agent.budget import ApprovalRequired, BudgetGate
+from agent.budget import BudgetGate
 from agent.context import compact
 from agent.costs import TokenPrice
 from agent.llm import Completion, LlmError, ToolCall, stream_completion

@@ -11,7 +11,6 @@ from typing import Any
 from agent.context import patch_dangling_tool_calls
 from agent.budget import ApprovalRequired, BudgetGate
 from agent.costs import PriceCatalog
-from agent.llm import ToolCall
 from agent.loop import AgentLoop, Resume, TurnCancelled, TurnFailed
 from agent.models import Artifact, IncompleteDetails, ResponseError
 from agent.runtime import SessionRuntime

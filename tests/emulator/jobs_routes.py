@@ -129,13 +129,20 @@ def routes(state: Any) -> list[BaseRoute]:
                                     hub_url_hint=str(request.base_url).rstrip("/"))
         return JSONResponse(job.payload())
 
-    async def list_jobs(request: Request) -> Response:
+    def readable_namespace(request: Request) -> str | Response:
+        """The route's namespace when the caller may read its jobs, else the Hub's 401/403."""
         account = caller(state, request)
         if account is None:
             return hub_unauthorized()
         namespace = request.path_params["namespace"]
         if not can_access(account, namespace):
             return hub_error(403, "You don't have access to the jobs of this namespace")
+        return namespace
+
+    async def list_jobs(request: Request) -> Response:
+        namespace = readable_namespace(request)
+        if isinstance(namespace, Response):
+            return namespace
         advance_jobs(state)
         stages = set(request.query_params.getlist("stage"))
         labels = [label.split("=", 1) for label in request.query_params.getlist("label")]
@@ -254,12 +261,9 @@ def routes(state: Any) -> list[BaseRoute]:
         return JSONResponse(sched.payload())
 
     async def list_scheduled(request: Request) -> Response:
-        account = caller(state, request)
-        if account is None:
-            return hub_unauthorized()
-        namespace = request.path_params["namespace"]
-        if not can_access(account, namespace):
-            return hub_error(403, "You don't have access to the jobs of this namespace")
+        namespace = readable_namespace(request)
+        if isinstance(namespace, Response):
+            return namespace
         label = request.query_params.get("label")
         out = []
         for sched in sorted(state.compute.scheduled.values(), key=lambda s: s.created_wall, reverse=True):
