@@ -8,7 +8,6 @@ No ``from __future__ import annotations`` here: the SDK reads the tool signature
 """
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -22,13 +21,13 @@ from agent import events as ev
 from agent.errors import ServiceError
 from agent.models import (
     MAX_INSTRUCTIONS_CHARS, MAX_MESSAGE_CHARS, MAX_METADATA_KEYS, MAX_METADATA_VALUE_CHARS, RESPONSE_ID_PATTERN,
-    SETTLED_STATUSES, CreateResponseRequest, McpCallItem, ResponseObject,
+    SETTLED_STATUSES, CreateResponseRequest, ResponseObject,
 )
 from agent.settings import Settings
 
-from .results import (
-    ArtifactList, ArtifactRef, ErrorInfo, IncompleteInfo, TaskSnapshot, ToolCallSummary, UsageInfo,
-)
+from .progress import ProgressReporter, stop_on_news, stop_on_settle
+from .results import ArtifactList, ArtifactRef, TaskSnapshot
+from .snapshots import render_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +37,8 @@ DEFAULT_SUBMIT_WAIT_SECONDS = 5.0
 DEFAULT_POLL_WAIT_SECONDS = 25.0
 EVENTS_PAGE = 1000
 MAX_EVENT_PAGES = 1000
-ARGUMENTS_PREVIEW_CHARS = 300
-OUTPUT_PREVIEW_CHARS = 500
-PROGRESS_MESSAGE_CHARS = 200
-DELTA_PROGRESS_INTERVAL = 1.0
-LOG_PROGRESS_INTERVAL = 1.0
-HEARTBEAT_INTERVAL = 10.0
 CANCEL_SETTLE_SECONDS = 5.0
 SETTLE_GRACE_SECONDS = 1.5
-JOB_STATES = ("SCHEDULING", "RUNNING", "COMPLETED", "ERROR", "CANCELED", "CANCELLED", "DELETED")
 
 INSTRUCTIONS = """\
 ML Intern is an autonomous ML engineer that works on Hugging Face as the user (with the user's token, \
@@ -117,151 +109,6 @@ def _validation_error(exc: ValidationError) -> ToolError:
         where = ".".join(str(p) for p in err.get("loc", ())) or "request"
         parts.append(f"{where}: {err.get('msg')}")
     return ToolError("invalid_request_error: " + "; ".join(parts))
-
-
-def _truncate(text: str | None, limit: int) -> str | None:
-    if text is None:
-        return None
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _tool_summary(item: McpCallItem | dict[str, Any]) -> ToolCallSummary:
-    data = item.model_dump() if isinstance(item, McpCallItem) else item
-    return ToolCallSummary(
-        id=str(data.get("id", "")), name=str(data.get("name", "")), status=data.get("status") or "in_progress",
-        arguments_preview=_truncate(str(data.get("arguments") or ""), ARGUMENTS_PREVIEW_CHARS) or "",
-        output_preview=_truncate(data.get("output"), OUTPUT_PREVIEW_CHARS),
-        error=_truncate(data.get("error"), OUTPUT_PREVIEW_CHARS))
-
-
-def _next_step(state: ResponseObject, last_sequence: int) -> str:
-    rid = state.id
-    if state.status in ("queued", "in_progress"):
-        return (f"Still working. Call get_response(response_id='{rid}', since_sequence={last_sequence}) "
-                f"to wait for more.")
-    if state.status == "completed":
-        return ("Done. Show the answer and any artifacts to the user. For a follow-up in the same session, call "
-                f"submit_task with previous_response_id='{rid}'.")
-    if state.status == "failed":
-        return ("The run failed (see error). To retry with the same context, call submit_task with "
-                f"previous_response_id='{rid}'.")
-    if state.status == "cancelled":
-        return f"Cancelled. To continue the session, call submit_task with previous_response_id='{rid}'."
-    reason = state.incomplete_details.reason if state.incomplete_details else ""
-    if reason == "approval_required":
-        return ("Paused for approval: show pending_approval to the user, then call approve(response_id="
-                f"'{rid}', approve=true or false; optionally new_max_cost_usd and feedback), then poll get_response.")
-    return ("Interrupted (e.g. a server restart); artifacts, including running jobs, remain. To continue, call "
-            f"submit_task with previous_response_id='{rid}'.")
-
-
-def render_snapshot(state: ResponseObject, last_sequence: int, *, new_text: str | None = None,
-                    tool_items: list[Any] | None = None) -> TaskSnapshot:
-    """The snapshot of ``state``; with ``new_text`` (a since_sequence view) only the new text and tool calls."""
-    delta_view = new_text is not None
-    items = tool_items if tool_items is not None else [i for i in state.output if isinstance(i, McpCallItem)]
-    usage = None
-    if state.usage is not None:
-        usage = UsageInfo(input_tokens=state.usage.input_tokens, output_tokens=state.usage.output_tokens,
-                          total_tokens=state.usage.total_tokens, cost_usd=state.usage.cost_usd,
-                          session_cost_usd=state.usage.session_cost_usd)
-    return TaskSnapshot(
-        response_id=state.id, session_id=state.session_id, status=state.status, model=state.model,
-        output_text=None if delta_view else state.output_text,
-        new_output_text=new_text if delta_view else None,
-        tool_calls=[_tool_summary(i) for i in items],
-        artifacts=[ArtifactRef.model_validate(a) for a in state.artifacts],
-        pending_approval=state.pending_approval, plan=state.plan,
-        error=ErrorInfo(code=state.error.code, message=state.error.message) if state.error else None,
-        incomplete_details=(IncompleteInfo(reason=state.incomplete_details.reason)
-                            if state.incomplete_details else None),
-        usage=usage, max_cost_usd=state.max_cost_usd, previous_response_id=state.previous_response_id,
-        last_sequence=last_sequence, next_step=_next_step(state, last_sequence))
-
-
-class ProgressReporter:
-    """Turns response events into ``notifications/progress`` messages (a no-op without a progress token)."""
-
-    def __init__(self, send: Callable[[float, float | None, str | None], Awaitable[None]],
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._send = send
-        self._clock = clock
-        self.count = 0
-        self.chars = 0
-        self.last_sent = clock()
-        self._last_delta = 0.0
-        self._last_log = 0.0
-
-    async def report(self, message: str) -> None:
-        self.count += 1
-        self.last_sent = self._clock()
-        try:
-            await self._send(self.count, None, _truncate(message, PROGRESS_MESSAGE_CHARS))
-        except Exception:  # a lost notification must not fail the tool
-            logger.debug("progress notification not delivered", exc_info=True)
-
-    async def tick(self, status: str) -> None:
-        if self._clock() - self.last_sent >= HEARTBEAT_INTERVAL:
-            await self.report(f"still working ({status})")
-
-    async def on_event(self, event: dict[str, Any]) -> None:
-        message = self.describe(event)
-        if message is not None:
-            await self.report(message)
-
-    def describe(self, event: dict[str, Any]) -> str | None:
-        kind = event.get("type")
-        now = self._clock()
-        if kind == ev.TEXT_DELTA:
-            self.chars += len(event.get("delta") or "")
-            if now - self._last_delta >= DELTA_PROGRESS_INTERVAL:
-                self._last_delta = now
-                return f"streaming answer ({self.chars} chars)"
-            return None
-        if kind in (ev.ITEM_ADDED, ev.ITEM_DONE):
-            item = event.get("item") or {}
-            if item.get("type") != "mcp_call":
-                return "writing answer" if kind == ev.ITEM_ADDED else None
-            name = item.get("name") or "tool"
-            return f"tool {name} started" if kind == ev.ITEM_ADDED else f"tool {name} {item.get('status', 'done')}"
-        if kind == ev.TOOL_LOG:
-            text = str(event.get("text") or event.get("delta") or "")
-            lines = [line.strip() for line in text.splitlines() if line.strip()]
-            if not lines:
-                return None
-            line = lines[-1]
-            if any(state in line for state in JOB_STATES) or now - self._last_log >= LOG_PROGRESS_INTERVAL:
-                self._last_log = now
-                return f"log: {line}"
-            return None
-        if kind == ev.ARTIFACT_CREATED:
-            artifact = event.get("artifact") or {}
-            return f"artifact {artifact.get('type', '')}: {artifact.get('url', '')}"
-        if kind == ev.APPROVAL_REQUIRED:
-            return "paused: approval required"
-        if kind == ev.LLM_CALL:
-            return (f"model call done ({event.get('input_tokens', 0)} input / "
-                    f"{event.get('output_tokens', 0)} output tokens)")
-        if kind == ev.QUEUED:
-            return "queued"
-        if kind == ev.IN_PROGRESS:
-            return "agent working"
-        if kind in ev.STREAM_END_EVENTS:
-            status = (event.get("response") or {}).get("status") or kind.rsplit(".", 1)[-1]
-            return f"response {status}"
-        return None
-
-
-def stop_on_settle(event: dict[str, Any]) -> bool:
-    return event.get("type") in ev.STREAM_END_EVENTS
-
-
-def stop_on_news(event: dict[str, Any]) -> bool:
-    """get_response returns early when the run settles, a message is finished, or an artifact appears."""
-    kind = event.get("type")
-    if kind in ev.STREAM_END_EVENTS or kind == ev.ARTIFACT_CREATED:
-        return True
-    return kind == ev.ITEM_DONE and (event.get("item") or {}).get("type") == "message"
 
 
 # ---------------------------------------------------------------------------------------------- the tools

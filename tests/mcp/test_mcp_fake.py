@@ -10,7 +10,8 @@ import pytest
 
 from agent.settings import Settings
 from mcp_server.app import transport_security
-from mcp_server.server import INSTRUCTIONS, ProgressReporter, stop_on_news
+from mcp_server.progress import ProgressReporter, stop_on_news
+from mcp_server.server import INSTRUCTIONS
 from tests.mcp.conftest import FakeServer, mcp_client
 
 ALICE = "hf_emu_alice"
@@ -337,6 +338,10 @@ async def test_progress_reporter_throttles_deltas_and_keeps_job_states() -> None
     await reporter.on_event({"type": "response.artifact.created",
                              "artifact": {"type": "hf_job", "url": "https://hf.co/jobs/a/1"}})
     assert sent[-1][1] == "artifact hf_job: https://hf.co/jobs/a/1"
+    await reporter.on_event({"type": "response.plan.updated", "plan": [
+        {"title": "Inspect data", "status": "completed"}, {"title": "Train", "status": "in_progress"},
+        {"title": "Report", "status": "pending"}]})
+    assert sent[-1][1] == "plan: 1/3 done, now: Train"
     await reporter.tick("in_progress")
     assert sent[-1][1].startswith("artifact")
     now[0] = 30.0

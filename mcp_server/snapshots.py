@@ -1,0 +1,70 @@
+"""How a response is shown to MCP clients: a typed snapshot (whole, or only what is new) with the next step."""
+
+from typing import Any
+
+from agent.models import McpCallItem, ResponseObject
+
+from .results import ArtifactRef, ErrorInfo, IncompleteInfo, TaskSnapshot, ToolCallSummary, UsageInfo
+
+ARGUMENTS_PREVIEW_CHARS = 300
+OUTPUT_PREVIEW_CHARS = 500
+
+
+def truncate_text(text: str | None, limit: int) -> str | None:
+    if text is None:
+        return None
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def tool_summary(item: McpCallItem | dict[str, Any]) -> ToolCallSummary:
+    data = item.model_dump() if isinstance(item, McpCallItem) else item
+    return ToolCallSummary(
+        id=str(data.get("id", "")), name=str(data.get("name", "")), status=data.get("status") or "in_progress",
+        arguments_preview=truncate_text(str(data.get("arguments") or ""), ARGUMENTS_PREVIEW_CHARS) or "",
+        output_preview=truncate_text(data.get("output"), OUTPUT_PREVIEW_CHARS),
+        error=truncate_text(data.get("error"), OUTPUT_PREVIEW_CHARS))
+
+
+def next_step(state: ResponseObject, last_sequence: int) -> str:
+    rid = state.id
+    if state.status in ("queued", "in_progress"):
+        return (f"Still working. Call get_response(response_id='{rid}', since_sequence={last_sequence}) "
+                f"to wait for more.")
+    if state.status == "completed":
+        return ("Done. Show the answer and any artifacts to the user. For a follow-up in the same session, call "
+                f"submit_task with previous_response_id='{rid}'.")
+    if state.status == "failed":
+        return ("The run failed (see error). To retry with the same context, call submit_task with "
+                f"previous_response_id='{rid}'.")
+    if state.status == "cancelled":
+        return f"Cancelled. To continue the session, call submit_task with previous_response_id='{rid}'."
+    reason = state.incomplete_details.reason if state.incomplete_details else ""
+    if reason == "approval_required":
+        return ("Paused for approval: show pending_approval to the user, then call approve(response_id="
+                f"'{rid}', approve=true or false; optionally new_max_cost_usd and feedback), then poll get_response.")
+    return ("Interrupted (e.g. a server restart); artifacts, including running jobs, remain. To continue, call "
+            f"submit_task with previous_response_id='{rid}'.")
+
+
+def render_snapshot(state: ResponseObject, last_sequence: int, *, new_text: str | None = None,
+                    tool_items: list[Any] | None = None) -> TaskSnapshot:
+    """The snapshot of ``state``; with ``new_text`` (a since_sequence view) only the new text and tool calls."""
+    delta_view = new_text is not None
+    items = tool_items if tool_items is not None else [i for i in state.output if isinstance(i, McpCallItem)]
+    usage = None
+    if state.usage is not None:
+        usage = UsageInfo(input_tokens=state.usage.input_tokens, output_tokens=state.usage.output_tokens,
+                          total_tokens=state.usage.total_tokens, cost_usd=state.usage.cost_usd,
+                          session_cost_usd=state.usage.session_cost_usd)
+    return TaskSnapshot(
+        response_id=state.id, session_id=state.session_id, status=state.status, model=state.model,
+        output_text=None if delta_view else state.output_text,
+        new_output_text=new_text if delta_view else None,
+        tool_calls=[tool_summary(i) for i in items],
+        artifacts=[ArtifactRef.model_validate(a) for a in state.artifacts],
+        pending_approval=state.pending_approval, plan=state.plan,
+        error=ErrorInfo(code=state.error.code, message=state.error.message) if state.error else None,
+        incomplete_details=(IncompleteInfo(reason=state.incomplete_details.reason)
+                            if state.incomplete_details else None),
+        usage=usage, max_cost_usd=state.max_cost_usd, previous_response_id=state.previous_response_id,
+        last_sequence=last_sequence, next_step=next_step(state, last_sequence))
