@@ -338,15 +338,15 @@ async def test_progress_reporter_throttles_deltas_and_keeps_job_states() -> None
     await reporter.on_event({"type": "response.artifact.created",
                              "artifact": {"type": "hf_job", "url": "https://hf.co/jobs/a/1"}})
     assert sent[-1][1] == "artifact hf_job: https://hf.co/jobs/a/1"
-    await reporter.on_event({"type": "response.plan.updated", "plan": [
-        {"title": "Inspect data", "status": "completed"}, {"title": "Train", "status": "in_progress"},
-        {"title": "Report", "status": "pending"}]})
-    assert sent[-1][1] == "plan: 1/3 done, now: Train"
     await reporter.tick("in_progress")
     assert sent[-1][1].startswith("artifact")
     now[0] = 30.0
     await reporter.tick("in_progress")
     assert sent[-1][1] == "still working (in_progress)"
+    await reporter.on_event({"type": "response.plan.updated", "plan": [
+        {"title": "Inspect data", "status": "completed"}, {"title": "Train", "status": "in_progress"},
+        {"title": "Report", "status": "pending"}]})
+    assert sent[-1][1] == "plan: 1/3 done, now: Train"
     assert [p for p, _ in sent] == list(range(1, len(sent) + 1))
 
 
