@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from agent import events as ev
 from agent.bus import EventBus
+from agent.follow import ResponseFollower
 from agent.errors import (Conflict, InvalidRequest, NotFound, RateLimited, ServiceError, Unavailable,
                           response_not_found)
 from agent.identity import Identity, IdentityResolver
@@ -27,7 +28,7 @@ from agent.llm import ToolCall
 from agent.loop import Resume
 from agent.redact import redact
 from agent.models import (
-    ApprovalRequest, DEFAULT_MAX_COST_USD, RUNNING_STATUSES, SETTLED_STATUSES, TERMINAL_STATUSES, CreateResponseRequest,
+    ApprovalRequest, DEFAULT_MAX_COST_USD, RUNNING_STATUSES, TERMINAL_STATUSES, CreateResponseRequest,
     IncompleteDetails, ResponseObject, Usage, new_id,
 )
 from agent.runtime import RuntimeRegistry
@@ -79,6 +80,7 @@ class AgentService:
         self._response_locks: dict[str, asyncio.Lock] = {}
         self._background: list[asyncio.Task] = []
         self.draining = False
+        self.follower = ResponseFollower(store, self.bus, settings, self._store_poll_seconds)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -350,74 +352,14 @@ class AgentService:
         """The snapshot once the response settles, or (with ``after_sequence``) once it has newer events,
         or at ``timeout``."""
         row = await self._owned_response(identity, response_id)
-        deadline = time.monotonic() + max(0.0, timeout)
-        sub = self.bus.subscribe(response_id)
-        try:
-            while True:
-                if row.status in SETTLED_STATUSES or (after_sequence is not None and row.last_sequence > after_sequence):
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                await sub.next_batch(min(remaining, self._store_poll_seconds()))
-                sub.lagged = False  # re-reading now: the next wake-up may queue again
-                fresh = await self.store.get_response(response_id)
-                assert fresh is not None
-                row = fresh
-        finally:
-            self.bus.unsubscribe(sub)
-        return ResponseObject.model_validate(row.snapshot)
+        return await self.follower.wait(row, timeout=timeout, after_sequence=after_sequence)
 
     async def subscribe(self, identity: Identity, response_id: str, *,
                         starting_after: int = -1) -> AsyncIterator[dict[str, Any] | None]:
-        """Replay from the store, then follow live, until the turn's end event. Yields ``None`` as a keep-alive
-        tick when nothing happened for ``sse_keepalive_seconds``. Subscribes before replaying so nothing is missed;
-        duplicates are dropped by sequence number."""
+        """Replay from the store, then follow live, until the turn's end event (``None``: a keep-alive tick)."""
         await self._owned_response(identity, response_id)
-        sub = self.bus.subscribe(response_id)
-        last = starting_after
-        from_store = True
-        idle_since = time.monotonic()
-        try:
-            while True:
-                if from_store:
-                    while True:
-                        replayed = await self.store.events_after(response_id, last, 500)
-                        for event in replayed:
-                            last = event["sequence_number"]
-                            yield event
-                            if event["type"] in ev.STREAM_END_EVENTS:
-                                return
-                        if replayed:
-                            idle_since = time.monotonic()
-                        if len(replayed) < 500:
-                            break
-                    row = await self.store.get_response(response_id)
-                    if row is None or (row.status in SETTLED_STATUSES and row.last_sequence <= last):
-                        return
-                    from_store = False
-                batch = await sub.next_batch(min(self._store_poll_seconds(), self.settings.sse_keepalive_seconds))
-                if sub.lagged or batch is None:
-                    # Dropped batches, another replica's commit (NOTIFY), or quiet for a while: re-read the store.
-                    sub.lagged = False
-                    from_store = True
-                    if batch is None and time.monotonic() - idle_since >= self.settings.sse_keepalive_seconds:
-                        idle_since = time.monotonic()
-                        yield None
-                    continue
-                for event in batch:
-                    if event["sequence_number"] <= last:
-                        continue
-                    if event["sequence_number"] != last + 1:
-                        from_store = True  # a gap: fill it from the store
-                        break
-                    last = event["sequence_number"]
-                    yield event
-                    if event["type"] in ev.STREAM_END_EVENTS:
-                        return
-                idle_since = time.monotonic()
-        finally:
-            self.bus.unsubscribe(sub)
+        async for event in self.follower.subscribe(response_id, starting_after=starting_after):
+            yield event
 
     async def list_artifacts(self, identity: Identity, *, response_id: str | None = None,
                              session_id: str | None = None) -> list[dict[str, Any]]:

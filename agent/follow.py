@@ -1,0 +1,96 @@
+"""Following a response: wait until it settles (or has news), or stream its events — replayed from the store,
+then live from the in-process bus, with the store re-read on gaps, on another replica's commit (NOTIFY) or after
+a quiet interval. Callers check ownership first."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from agent import events as ev
+from agent.bus import EventBus
+from agent.models import SETTLED_STATUSES, ResponseObject
+from agent.settings import Settings
+from agent.store.store import Store
+from agent.store.tables import ResponseRow
+
+REPLAY_PAGE = 500
+
+
+class ResponseFollower:
+    def __init__(self, store: Store, bus: EventBus, settings: Settings, poll_seconds: Callable[[], float]) -> None:
+        self.store = store
+        self.bus = bus
+        self.settings = settings
+        # How long to wait on the bus before re-reading the store (shorter while LISTEN is down).
+        self.poll_seconds = poll_seconds
+
+    async def wait(self, row: ResponseRow, *, timeout: float, after_sequence: int | None = None) -> ResponseObject:
+        response_id = row.id
+        deadline = time.monotonic() + max(0.0, timeout)
+        sub = self.bus.subscribe(response_id)
+        try:
+            while True:
+                if row.status in SETTLED_STATUSES or (after_sequence is not None and row.last_sequence > after_sequence):
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                await sub.next_batch(min(remaining, self.poll_seconds()))
+                sub.lagged = False  # re-reading now: the next wake-up may queue again
+                fresh = await self.store.get_response(response_id)
+                assert fresh is not None
+                row = fresh
+        finally:
+            self.bus.unsubscribe(sub)
+        return ResponseObject.model_validate(row.snapshot)
+
+    async def subscribe(self, response_id: str, *, starting_after: int = -1) -> AsyncIterator[dict[str, Any] | None]:
+        """Yields events in sequence order until the turn's end event, and ``None`` as a keep-alive tick when nothing
+        happened for ``sse_keepalive_seconds``. Subscribes before replaying so nothing is missed; duplicates are
+        dropped by sequence number."""
+        sub = self.bus.subscribe(response_id)
+        last = starting_after
+        from_store = True
+        idle_since = time.monotonic()
+        try:
+            while True:
+                if from_store:
+                    while True:
+                        replayed = await self.store.events_after(response_id, last, REPLAY_PAGE)
+                        for event in replayed:
+                            last = event["sequence_number"]
+                            yield event
+                            if event["type"] in ev.STREAM_END_EVENTS:
+                                return
+                        if replayed:
+                            idle_since = time.monotonic()
+                        if len(replayed) < REPLAY_PAGE:
+                            break
+                    row = await self.store.get_response(response_id)
+                    if row is None or (row.status in SETTLED_STATUSES and row.last_sequence <= last):
+                        return
+                    from_store = False
+                batch = await sub.next_batch(min(self.poll_seconds(), self.settings.sse_keepalive_seconds))
+                if sub.lagged or batch is None:
+                    # Dropped batches, another replica's commit (NOTIFY), or quiet for a while: re-read the store.
+                    sub.lagged = False
+                    from_store = True
+                    if batch is None and time.monotonic() - idle_since >= self.settings.sse_keepalive_seconds:
+                        idle_since = time.monotonic()
+                        yield None
+                    continue
+                for event in batch:
+                    if event["sequence_number"] <= last:
+                        continue
+                    if event["sequence_number"] != last + 1:
+                        from_store = True  # a gap: fill it from the store
+                        break
+                    last = event["sequence_number"]
+                    yield event
+                    if event["type"] in ev.STREAM_END_EVENTS:
+                        return
+                idle_since = time.monotonic()
+        finally:
+            self.bus.unsubscribe(sub)
