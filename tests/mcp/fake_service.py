@@ -5,7 +5,7 @@ service produces, and plays a tiny script per task: ``FakeService.script(steps)`
 
 Steps: ``{"say": text, "chunks": n, "delay_ms": d}``, ``{"call": name, "arguments": {...}, "output": text,
 "delay_ms": d}``, ``{"artifact": {...}}``, ``{"approval": {...}}`` (pause), ``{"fail": message}``,
-``{"sleep_ms": d}``, ``{"log": text}``.
+``{"sleep_ms": d}``, ``{"log": text}``, ``{"until_subscribed": true}`` (go on once a client follows the run).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class _Run:
     steps: list[dict[str, Any]] = field(default_factory=list)
     resume: asyncio.Event = field(default_factory=asyncio.Event)
     approved: bool | None = None
+    subscribers: int = 0
 
     @property
     def state(self) -> ResponseObject:
@@ -118,6 +119,9 @@ class FakeService:
             for step in run.steps:
                 if "sleep_ms" in step:
                     await asyncio.sleep(step["sleep_ms"] / 1000)
+                elif "until_subscribed" in step:
+                    async with run.changed:
+                        await run.changed.wait_for(lambda: run.subscribers > 0)
                 elif "say" in step:
                     await self._say(run, step)
                 elif "call" in step:
@@ -203,6 +207,9 @@ class FakeService:
                         starting_after: int = -1) -> AsyncIterator[dict | None]:
         run = self._run(identity, response_id)
         cursor = starting_after
+        async with run.changed:
+            run.subscribers += 1
+            run.changed.notify_all()
         while True:
             while cursor + 1 < len(run.events):
                 cursor += 1

@@ -122,7 +122,7 @@ async def test_submit_then_poll_with_since_sequence(fake_server: FakeServer, mod
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_progress_notifications_during_a_wait(fake_server: FakeServer, mode: str) -> None:
-    steps = [{"sleep_ms": 300}, {"call": "hub_search", "delay_ms": 300}, {"log": "job abc RUNNING"},
+    steps = [{"until_subscribed": True}, {"call": "hub_search", "delay_ms": 300}, {"log": "job abc RUNNING"},
              {"say": "streamed answer text", "chunks": 10, "delay_ms": 100}]
     messages: list[tuple[float, str | None]] = []
 
