@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from starlette.requests import Request
@@ -11,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from .accounts import bearer_token, whoami_payload
 from .errors import hub_error, hub_unauthorized, repo_not_found
+from .research_http import decode_cursor, encode_cursor
 
 # Keys returned by list endpoints by default (without `full`/`expand`), as the real Hub does.
 LIST_FIELDS = {
@@ -117,20 +117,6 @@ def _sort(kind: str, items: list[dict[str, Any]], request: Request) -> list[dict
     return sorted(items, key=lambda r: r.get(key) or 0, reverse=descending)
 
 
-def _encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f'{{"offset":{offset}}}'.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        return max(0, int(raw.split(":", 1)[1].rstrip("}")))
-    except (ValueError, IndexError):
-        return 0
-
-
 def _list_handler(state: Any, kind: str):
     async def handler(request: Request) -> Response:
         if (err := _check_token(state, request)) is not None:
@@ -152,7 +138,7 @@ def _list_handler(state: Any, kind: str):
             return items
 
         page_size = min(limit, state.hub_page_size) if limit else state.hub_page_size
-        offset = _decode_cursor(params.get("cursor"))
+        offset = decode_cursor(params.get("cursor"))
         page = items[offset : offset + page_size]
 
         if expand:
@@ -169,7 +155,7 @@ def _list_handler(state: Any, kind: str):
 
         headers = {}
         if offset + page_size < len(items):
-            next_url = request.url.include_query_params(cursor=_encode_cursor(offset + page_size))
+            next_url = request.url.include_query_params(cursor=encode_cursor(offset + page_size))
             headers["Link"] = f'<{next_url}>; rel="next"'
         return JSONResponse(body, headers=headers)
 

@@ -108,17 +108,25 @@ def _create_handler(state: Any):
     return handler
 
 
+def _writable_repo(state: Any, kind: str, repo_id: str, request: Request) -> dict | Response:
+    """The repo's record when the caller may write to it, else the Hub's 401 / 404 / 403."""
+    account = caller(state, request)
+    if account is None:
+        return hub_unauthorized()
+    record = _repo_or_404(state, kind, repo_id, request)
+    if isinstance(record, Response):
+        return record
+    if not can_write(account, repo_id.split("/")[0]):
+        return hub_error(403, "You don't have write access to this repo")
+    return record
+
+
 def _preupload_handler(state: Any, kind: str):
     async def handler(request: Request) -> Response:
-        account = caller(state, request)
-        if account is None:
-            return hub_unauthorized()
         repo_id = request.path_params["repo_id"]
-        record = _repo_or_404(state, kind, repo_id, request)
+        record = _writable_repo(state, kind, repo_id, request)
         if isinstance(record, Response):
             return record
-        if not can_write(account, repo_id.split("/")[0]):
-            return hub_error(403, "You don't have write access to this repo")
         body = await request.json()
         files = []
         for entry in body.get("files") or []:
@@ -177,15 +185,10 @@ def _apply_commit(state: Any, kind: str, repo_id: str, lines: list[dict[str, Any
 
 def _commit_handler(state: Any, kind: str):
     async def handler(request: Request) -> Response:
-        account = caller(state, request)
-        if account is None:
-            return hub_unauthorized()
         repo_id = request.path_params["repo_id"]
-        record = _repo_or_404(state, kind, repo_id, request)
+        record = _writable_repo(state, kind, repo_id, request)
         if isinstance(record, Response):
             return record
-        if not can_write(account, repo_id.split("/")[0]):
-            return hub_error(403, "You don't have write access to this repo")
         if request.path_params["revision"] != "main":
             return hub_error(404, f"Invalid rev id: {request.path_params['revision']}", "RevisionNotFound")
         raw = (await request.body()).decode("utf-8", "replace")
