@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from agent.live_catalog import LiveCatalog
+from agent.live_catalog import CATALOG_TIMEOUT_SECONDS, LiveCatalog
 
 # USD per 1M tokens (input, output) when the router's live catalog is unavailable.
 STATIC_TOKEN_PRICES: dict[str, tuple[float, float]] = {
@@ -84,7 +84,7 @@ def resolve_price(table: ProviderPrices, model: str) -> TokenPrice:
 
 
 async def _fetch_router_models(http: httpx.AsyncClient, router_url: str) -> ProviderPrices | None:
-    reply = await http.get(f"{router_url}/models", timeout=15.0)
+    reply = await http.get(f"{router_url}/models", timeout=CATALOG_TIMEOUT_SECONDS)
     return parse_router_models(reply.json()) if reply.status_code == 200 else None
 
 

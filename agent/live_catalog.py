@@ -14,6 +14,8 @@ from typing import Generic, TypeVar
 import httpx
 
 T = TypeVar("T")
+# A catalog read sits on a turn's start or an action's estimate: a slow Hub costs this much at most, once a minute.
+CATALOG_TIMEOUT_SECONDS = 5.0
 
 Fetch = Callable[[httpx.AsyncClient, str], Awaitable["T | None"]]
 

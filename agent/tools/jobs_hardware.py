@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from agent.live_catalog import LiveCatalog
+from agent.live_catalog import CATALOG_TIMEOUT_SECONDS, LiveCatalog
 from agent.tools.base import ToolContext
 
 
@@ -79,7 +79,7 @@ def parse_hardware(payload: Any) -> dict[str, Flavor]:
 
 
 async def _fetch_hardware(http: httpx.AsyncClient, hub_url: str) -> dict[str, Flavor] | None:
-    reply = await http.get(f"{hub_url}/api/jobs/hardware", timeout=15.0)
+    reply = await http.get(f"{hub_url}/api/jobs/hardware", timeout=CATALOG_TIMEOUT_SECONDS)
     return parse_hardware(reply.json()) if reply.status_code == 200 else None
 
 
