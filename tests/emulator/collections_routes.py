@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import time
@@ -14,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from .accounts import avatar_url, object_id
 from .compute_state import EmulatedCollection, iso
-from .errors import hub_error, hub_unauthorized
+from .errors import hub_error, hub_unauthorized, json_body
 from .write_auth import account_by_name, caller, can_access, can_write, namespace_kind
 
 ITEM_KINDS = {"model": "models", "dataset": "datasets", "space": "spaces"}
@@ -91,10 +90,9 @@ def routes(state: Any) -> list[BaseRoute]:
         account = caller(state, request)
         if account is None:
             return hub_unauthorized()
-        try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return hub_error(400, "Invalid JSON body")
+        body = await json_body(request)
+        if isinstance(body, Response):
+            return body
         title = body.get("title")
         namespace = body.get("namespace") or account.name
         if not isinstance(title, str) or not title.strip() or len(title) > 60:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import JSONResponse
 
 INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
@@ -46,3 +48,13 @@ def datasets_server_error(status: int, message: str, error_code: str) -> JSONRes
 # 402 for paid compute (Jobs, upgraded Space hardware) in a namespace without credits.
 INSUFFICIENT_CREDITS = ("Insufficient credits: add a payment method or purchase credits at "
                         "https://huggingface.co/settings/billing to use paid compute in this namespace.")
+
+
+async def json_body(request: Any) -> Any:
+    """The request's JSON body, or the Hub's 400 for a body that is not JSON."""
+    import json
+
+    try:
+        return await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return hub_error(400, "Invalid JSON body")

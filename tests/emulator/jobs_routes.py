@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from .collections_routes import add_item
 from .compute_state import (HARDWARE, TERMINAL, EmulatedJob, ScheduledJob, directives, hardware_payload, iso,
                             parse_schedule)
-from .errors import INSUFFICIENT_CREDITS, hub_error, hub_unauthorized
+from .errors import INSUFFICIENT_CREDITS, hub_error, hub_unauthorized, json_body
 from .repo_write_routes import KIND_PLURAL, create_repo_record
 from .write_auth import account_by_name, caller, can_access, can_run_jobs, can_write, namespace_kind
 
@@ -51,15 +51,21 @@ def _sse(payload: dict[str, Any], event: str | None = None) -> bytes:
     return f"{head}data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
 
 
-def _job_or_error(state: Any, request: Request) -> EmulatedJob | Response:
+def _in_namespace(state: Any, request: Request, store: dict[str, Any], id_param: str, what: str) -> Any:
+    """The job (or scheduled job) named by the route, when it is in the route's namespace and the caller may read
+    it; else the Hub's 401 / 404 (another namespace's job is not revealed)."""
     account = caller(state, request)
     if account is None:
         return hub_unauthorized()
     namespace = request.path_params["namespace"]
-    job = state.compute.jobs.get(request.path_params["job_id"])
-    if job is None or job.namespace != namespace or not can_access(account, namespace):
-        return hub_error(404, "Job not found")
-    return job
+    found = store.get(request.path_params[id_param])
+    if found is None or found.namespace != namespace or not can_access(account, namespace):
+        return hub_error(404, f"{what} not found")
+    return found
+
+
+def _job_or_error(state: Any, request: Request) -> EmulatedJob | Response:
+    return _in_namespace(state, request, state.compute.jobs, "job_id", "Job")
 
 
 def _validate_spec(spec: Any) -> str | None:
@@ -115,10 +121,9 @@ def routes(state: Any) -> list[BaseRoute]:
         namespace = request.path_params["namespace"]
         if (error := _launch_checks(state, request, namespace)) is not None:
             return error
-        try:
-            spec = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return hub_error(400, "Invalid JSON body")
+        spec = await json_body(request)
+        if isinstance(spec, Response):
+            return spec
         if (problem := _validate_spec(spec)) is not None:
             return hub_error(400, problem)
         account = caller(state, request)
@@ -229,23 +234,15 @@ def routes(state: Any) -> list[BaseRoute]:
     # ------------------------------------------------------------------ scheduled jobs
 
     def _scheduled_or_error(request: Request) -> ScheduledJob | Response:
-        account = caller(state, request)
-        if account is None:
-            return hub_unauthorized()
-        namespace = request.path_params["namespace"]
-        sched = state.compute.scheduled.get(request.path_params["scheduled_id"])
-        if sched is None or sched.namespace != namespace or not can_access(account, namespace):
-            return hub_error(404, "Scheduled job not found")
-        return sched
+        return _in_namespace(state, request, state.compute.scheduled, "scheduled_id", "Scheduled job")
 
     async def create_scheduled(request: Request) -> Response:
         namespace = request.path_params["namespace"]
         if (error := _launch_checks(state, request, namespace)) is not None:
             return error
-        try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return hub_error(400, "Invalid JSON body")
+        body = await json_body(request)
+        if isinstance(body, Response):
+            return body
         spec = body.get("jobSpec")
         if (problem := _validate_spec(spec)) is not None:
             return hub_error(400, problem)

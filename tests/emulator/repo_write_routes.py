@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .catalog import dataset_record, model_record, space_record
-from .errors import INSUFFICIENT_CREDITS, hub_error, hub_unauthorized, repo_not_found
+from .errors import INSUFFICIENT_CREDITS, hub_error, hub_unauthorized, json_body, repo_not_found
 from .compute_state import HARDWARE
 from .write_auth import account_by_name, caller, can_write, namespace_kind
 
@@ -72,10 +72,9 @@ def _create_handler(state: Any):
         account = caller(state, request)
         if account is None:
             return hub_unauthorized()
-        try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return hub_error(400, "Invalid JSON body")
+        body = await json_body(request)
+        if isinstance(body, Response):
+            return body
         name = body.get("name")
         kind = body.get("type") or "model"
         namespace = body.get("organization") or account.name
