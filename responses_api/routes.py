@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -64,15 +64,22 @@ def _starting_after(request: Request) -> int:
     return value
 
 
-async def create_response(request: Request) -> Response:
-    identity = await _identity(request)
+async def _parse_body(request: Request, model: type[BaseModel]) -> Any:
+    """The JSON object body as ``model``, or the OpenAI-style 400 naming the first invalid field."""
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
     try:
-        create = CreateResponseRequest.model_validate(body)
+        return model.model_validate(body)
     except ValidationError as exc:
         return validation_error_response(exc)
+
+
+async def create_response(request: Request) -> Response:
+    identity = await _identity(request)
+    create = await _parse_body(request, CreateResponseRequest)
+    if isinstance(create, Response):
+        return create
     service = _service(request)
     response = await service.submit(identity, create, idempotency_key=request.headers.get("idempotency-key"))
     if create.stream:
@@ -113,13 +120,9 @@ async def cancel_response(request: Request) -> Response:
 
 async def approve_response(request: Request) -> Response:
     identity = await _identity(request)
-    body = await _json_body(request)
-    if not isinstance(body, dict):
-        raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
-    try:
-        decision = ApprovalRequest.model_validate(body)
-    except ValidationError as exc:
-        return validation_error_response(exc)
+    decision = await _parse_body(request, ApprovalRequest)
+    if isinstance(decision, Response):
+        return decision
     response = await _service(request).approve(
         identity, request.path_params["response_id"], approve=decision.approve,
         new_max_cost_usd=decision.new_max_cost_usd, feedback=decision.feedback)
