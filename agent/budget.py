@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from agent import events as ev
 from agent.costs import TokenPrice
 from agent.llm import ToolCall
+from agent.reasoning import reasoning_chars
 from agent.tools.base import Tool, ToolContext, ToolFailure
 
 # A model call's output is unknown in advance: budget for this many output tokens.
@@ -59,7 +60,7 @@ class ApprovalRequired(Exception):
 
 
 def estimate_model_call(price: TokenPrice, messages: list[dict[str, Any]]) -> float:
-    chars = sum(len(str(m.get("content") or "")) for m in messages)
+    chars = sum(len(str(m.get("content") or "")) + reasoning_chars(m) for m in messages)
     return price.cost_usd(chars // 4, EXPECTED_OUTPUT_TOKENS)
 
 

@@ -12,6 +12,7 @@ ELIDED = "[earlier tool output elided to keep the context small; call the tool a
 def _size(message: dict[str, Any]) -> int:
     content = message.get("content") or ""
     size = len(content) if isinstance(content, str) else sum(len(str(p)) for p in content)
+    size += len(message.get("reasoning_content") or "")  # sent back with the message when its policy keeps it
     for call in message.get("tool_calls") or []:
         size += len(call["function"]["arguments"]) + len(call["function"]["name"])
     return size

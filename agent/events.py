@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from agent.models import (
-    Artifact, IncompleteDetails, McpCallItem, MessageItem, OutputText, ResponseError, ResponseObject, Usage,
+    ITEM_MODELS, Artifact, IncompleteDetails, McpCallItem, MessageItem, OutputText, ReasoningItem, ReasoningText,
+    ResponseError, ResponseObject, Usage,
 )
 
 CREATED = "response.created"
@@ -24,6 +25,8 @@ PART_ADDED = "response.content_part.added"
 PART_DONE = "response.content_part.done"
 TEXT_DELTA = "response.output_text.delta"
 TEXT_DONE = "response.output_text.done"
+REASONING_DELTA = "response.reasoning_text.delta"
+REASONING_DONE = "response.reasoning_text.done"
 TOOL_LOG = "response.tool_log"
 ARTIFACT_CREATED = "response.artifact.created"
 APPROVAL_REQUIRED = "response.approval_required"
@@ -37,7 +40,7 @@ SNAPSHOT_EVENTS = frozenset({CREATED, QUEUED, IN_PROGRESS, COMPLETED, FAILED, IN
 # After one of these the stream of a turn ends.
 STREAM_END_EVENTS = frozenset({COMPLETED, FAILED, INCOMPLETE, CANCELLED})
 # Events that may wait for a group commit; every other event is committed before the run goes on.
-DEFERRABLE_EVENTS = frozenset({TEXT_DELTA, TOOL_LOG, LLM_CALL, ACTION_COST})
+DEFERRABLE_EVENTS = frozenset({TEXT_DELTA, REASONING_DELTA, TOOL_LOG, LLM_CALL, ACTION_COST})
 
 
 def snapshot_event(event_type: str, response: ResponseObject) -> dict[str, Any]:
@@ -49,18 +52,24 @@ def apply(state: ResponseObject, event: dict[str, Any]) -> ResponseObject:
     kind = event["type"]
     if kind in SNAPSHOT_EVENTS:
         return ResponseObject.model_validate(event["response"])
-    if kind == ITEM_ADDED:
+    if kind in (ITEM_ADDED, ITEM_DONE):
         item = event["item"]
-        parsed = MessageItem.model_validate(item) if item["type"] == "message" else McpCallItem.model_validate(item)
-        _set_item(state, event["output_index"], parsed)
-    elif kind == ITEM_DONE:
-        item = event["item"]
-        parsed = MessageItem.model_validate(item) if item["type"] == "message" else McpCallItem.model_validate(item)
-        _set_item(state, event["output_index"], parsed)
+        _set_item(state, event["output_index"], ITEM_MODELS[item["type"]].model_validate(item))
     elif kind == PART_ADDED:
-        message = state.output[event["output_index"]]
-        assert isinstance(message, MessageItem)
-        message.content.append(OutputText.model_validate(event["part"]))
+        target = state.output[event["output_index"]]
+        if isinstance(target, ReasoningItem):
+            target.content.append(ReasoningText.model_validate(event["part"]))
+        else:
+            assert isinstance(target, MessageItem)
+            target.content.append(OutputText.model_validate(event["part"]))
+    elif kind == REASONING_DELTA:
+        reasoning = state.output[event["output_index"]]
+        assert isinstance(reasoning, ReasoningItem)
+        reasoning.content[event["content_index"]].text += event["delta"]
+    elif kind == REASONING_DONE:
+        reasoning = state.output[event["output_index"]]
+        assert isinstance(reasoning, ReasoningItem)
+        reasoning.content[event["content_index"]].text = event["text"]
     elif kind == TEXT_DELTA:
         message = state.output[event["output_index"]]
         assert isinstance(message, MessageItem)
@@ -78,6 +87,7 @@ def apply(state: ResponseObject, event: dict[str, Any]) -> ResponseObject:
         usage.input_tokens += event.get("input_tokens", 0)
         usage.output_tokens += event.get("output_tokens", 0)
         usage.input_tokens_details.cached_tokens += event.get("cached_tokens", 0)
+        usage.output_tokens_details.reasoning_tokens += event.get("reasoning_tokens", 0)
         usage.total_tokens = usage.input_tokens + usage.output_tokens
         state.usage = _add_cost(usage, event.get("cost_usd", 0.0))
     elif kind == PLAN_UPDATED:
@@ -105,7 +115,7 @@ def _add_cost(usage: Usage, usd: float) -> Usage:
     return usage
 
 
-def _set_item(state: ResponseObject, index: int, item: MessageItem | McpCallItem) -> None:
+def _set_item(state: ResponseObject, index: int, item: MessageItem | McpCallItem | ReasoningItem) -> None:
     if index == len(state.output):
         state.output.append(item)
     else:

@@ -1,41 +1,29 @@
-"""Streamed OpenAI-compatible chat completions against the Inference Providers router, as the caller."""
+"""Streamed OpenAI-compatible chat completions against the Inference Providers router, as the caller.
+
+One pooled HTTP client serves every session of the process (a client per session cost ~100 ms of blocked event
+loop and ~1.7 MB for its SSL context); the caller's token travels with each request and is never stored on it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import openai
-from openai import AsyncOpenAI
+import httpx
 
+from agent.chat_stream import ChunkReader, Completion, StreamError, ToolCall
+from agent.reasoning import ReasoningPolicy, render_history
 
-@dataclass
-class ToolCall:
-    id: str
-    name: str
-    arguments: str
+__all__ = ["Completion", "LlmError", "ModelClient", "RouterClient", "ToolCall", "stream_completion"]
 
-    def message(self) -> dict[str, Any]:
-        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
-
-
-@dataclass
-class Completion:
-    text: str = ""
-    tool_calls: list[ToolCall] = field(default_factory=list)
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cached_tokens: int = 0
-    finish_reason: str | None = None
-    duration_ms: int = 0
-
-    def assistant_message(self) -> dict[str, Any]:
-        message: dict[str, Any] = {"role": "assistant", "content": self.text or None}
-        if self.tool_calls:
-            message["tool_calls"] = [call.message() for call in self.tool_calls]
-        return message
+# Upstream chunks handled between two yields to the event loop: a fast provider's buffered answer must not
+# hold the loop (other streams, the group-commit timer) until it is read to the end.
+YIELD_EVERY_CHUNKS = 16
+MAX_ERROR_BODY_BYTES = 65_536
 
 
 class LlmError(Exception):
@@ -48,92 +36,141 @@ class LlmError(Exception):
         self.retry_after = retry_after
 
 
-def classify(exc: Exception) -> LlmError:
-    if isinstance(exc, openai.APITimeoutError):
-        return LlmError("The model call timed out.", code="model_timeout", transient=True)
-    if isinstance(exc, openai.APIConnectionError):
-        return LlmError("Could not reach the inference router.", code="model_unreachable", transient=True)
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        detail = _detail(exc)
-        if status == 429:
-            retry_after = exc.response.headers.get("retry-after")
-            return LlmError(f"The inference router is rate-limiting this account: {detail}", code="model_rate_limited",
-                            transient=True, retry_after=float(retry_after) if retry_after and
-                            retry_after.replace(".", "", 1).isdigit() else None)
-        if status >= 500:
-            return LlmError(f"The inference provider failed ({status}): {detail}", code="model_provider_error",
-                            transient=True)
-        if status == 401:
-            return LlmError("The inference router rejected the token.", code="model_auth_failed", transient=False)
-        if status == 402:
-            return LlmError(f"Inference billing failed: {detail}", code="insufficient_credits", transient=False)
-        if status == 403:
-            return LlmError(f"The token may not call this model: {detail}", code="inference_permission_denied",
-                            transient=False)
-        return LlmError(f"The model rejected the request ({status}): {detail}", code="model_request_invalid",
-                        transient=False)
-    return LlmError(f"Model call failed: {type(exc).__name__}", code="model_error", transient=False)
+@dataclass(frozen=True)
+class RouterClient:
+    """The process's connection pool to the router. Holds no credential."""
+
+    http: httpx.AsyncClient
+    base_url: str
+
+    @classmethod
+    def create(cls, base_url: str, *, timeout: float) -> "RouterClient":
+        # A model may think for minutes before its first byte: the read timeout is the settings' model timeout.
+        return cls(http=httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=200),
+            headers={"user-agent": "ml-intern-api/0.1"}), base_url=base_url.rstrip("/"))
+
+    def bind(self, token: str, session_id: str) -> "ModelClient":
+        return ModelClient(router=self, token=token, session_id=session_id)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
 
 
-def _detail(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        message = body.get("message") or (body.get("error") or {}).get("message") if isinstance(
-            body.get("error"), dict) else body.get("message") or body.get("error")
-        if message:
-            return str(message)[:300]
-    return str(exc.message)[:300]
+@dataclass(frozen=True)
+class ModelClient:
+    """The router as one caller's session: its token and session header go on each request it makes."""
+
+    router: RouterClient
+    token: str = field(repr=False)
+    session_id: str
+
+    def headers(self) -> dict[str, str]:
+        # The session header attributes inference spend per session.
+        return {"Authorization": f"Bearer {self.token}", "X-HF-Session-id": self.session_id,
+                "Accept": "text/event-stream"}
 
 
-def make_client(*, router_url: str, token: str, session_id: str, timeout: float) -> AsyncOpenAI:
-    # Retries are ours (with events and backoff); the session header attributes spend per session.
-    return AsyncOpenAI(base_url=router_url, api_key=token, max_retries=0, timeout=timeout,
-                       default_headers={"X-HF-Session-id": session_id})
+@dataclass(frozen=True)
+class CallOptions:
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    reasoning_effort: str | None = None
 
 
-async def stream_completion(client: AsyncOpenAI, *, model: str, messages: list[dict[str, Any]],
+async def stream_completion(client: ModelClient, *, model: str, messages: list[dict[str, Any]],
                             tools: list[dict[str, Any]], on_text: Callable[[str], Awaitable[None]],
-                            temperature: float | None = None, top_p: float | None = None) -> Completion:
-    """One streamed chat completion. Text deltas go to ``on_text``; tool-call fragments accumulate by index."""
+                            on_reasoning: Callable[[str], Awaitable[None]] | None = None,
+                            policy: ReasoningPolicy | None = None, options: CallOptions = CallOptions()) -> Completion:
+    """One streamed chat completion. Text and reasoning deltas go to their callbacks as they arrive; tool-call
+    fragments accumulate by index. The history is rendered with the model's reasoning policy."""
     started = time.monotonic()
-    result = Completion()
-    calls: dict[int, dict[str, str]] = {}
-    kwargs: dict[str, Any] = {"model": model, "messages": messages, "stream": True,
-                              "stream_options": {"include_usage": True}}
+    body: dict[str, Any] = {"model": model, "stream": True, "stream_options": {"include_usage": True},
+                            "messages": render_history(messages, policy) if policy is not None else messages}
     if tools:
-        kwargs["tools"] = tools
-    if temperature is not None:
-        kwargs["temperature"] = temperature
-    if top_p is not None:
-        kwargs["top_p"] = top_p
+        body["tools"] = tools
+    if options.temperature is not None:
+        body["temperature"] = options.temperature
+    if options.top_p is not None:
+        body["top_p"] = options.top_p
+    if options.max_tokens is not None:
+        body["max_tokens"] = options.max_tokens
+    if options.reasoning_effort is not None and policy is not None and policy.accepts_effort:
+        body["reasoning_effort"] = options.reasoning_effort
+    reader = ChunkReader()
+    router = client.router
     try:
-        stream = await client.chat.completions.create(**kwargs)
-        async for chunk in stream:
-            if chunk.usage is not None:
-                result.input_tokens = chunk.usage.prompt_tokens or 0
-                result.output_tokens = chunk.usage.completion_tokens or 0
-                details = getattr(chunk.usage, "prompt_tokens_details", None)
-                result.cached_tokens = (getattr(details, "cached_tokens", 0) or 0) if details else 0
-            for choice in chunk.choices:
-                delta = choice.delta
-                if delta.content:
-                    result.text += delta.content
-                    await on_text(delta.content)
-                for fragment in delta.tool_calls or []:
-                    slot = calls.setdefault(fragment.index, {"id": "", "name": "", "arguments": ""})
-                    if fragment.id:
-                        slot["id"] = fragment.id
-                    if fragment.function is not None:
-                        if fragment.function.name:
-                            slot["name"] += fragment.function.name
-                        if fragment.function.arguments:
-                            slot["arguments"] += fragment.function.arguments
-                if choice.finish_reason:
-                    result.finish_reason = choice.finish_reason
-    except (openai.APIError, openai.APIConnectionError) as exc:
-        raise classify(exc) from None
-    result.tool_calls = [ToolCall(id=slot["id"] or f"call_{index}", name=slot["name"], arguments=slot["arguments"])
-                         for index, slot in sorted(calls.items())]
+        async with router.http.stream("POST", f"{router.base_url}/chat/completions", json=body,
+                                      headers=client.headers()) as reply:
+            if reply.status_code != 200:
+                raise await _status_error(reply)
+            handled = 0
+            async for line in reply.aiter_lines():
+                delta = reader.feed_line(line)
+                if delta is not None:
+                    if delta.reasoning and on_reasoning is not None:
+                        await on_reasoning(delta.reasoning)
+                    if delta.text:
+                        await on_text(delta.text)
+                handled += 1
+                if handled % YIELD_EVERY_CHUNKS == 0:
+                    await asyncio.sleep(0)
+    except StreamError as exc:
+        transient = exc.status is None or exc.status == 429 or exc.status >= 500
+        raise LlmError(f"The inference provider failed mid-answer: {exc.message}", code="model_provider_error",
+                       transient=transient) from None
+    except httpx.TimeoutException:
+        raise LlmError("The model call timed out.", code="model_timeout", transient=True) from None
+    except httpx.TransportError:
+        raise LlmError("Could not reach the inference router (or it closed the stream).",
+                       code="model_unreachable", transient=True) from None
+    result = reader.finish()
     result.duration_ms = int((time.monotonic() - started) * 1000)
     return result
+
+
+async def _status_error(reply: httpx.Response) -> LlmError:
+    raw = b""
+    async for piece in reply.aiter_bytes():
+        raw += piece
+        if len(raw) >= MAX_ERROR_BODY_BYTES:
+            break
+    return classify_status(reply.status_code, _detail(raw), reply.headers.get("retry-after"))
+
+
+def classify_status(status: int, detail: str, retry_after: str | None = None) -> LlmError:
+    if status == 429:
+        delay = float(retry_after) if retry_after and retry_after.replace(".", "", 1).isdigit() else None
+        return LlmError(f"The inference router is rate-limiting this account: {detail}", code="model_rate_limited",
+                        transient=True, retry_after=delay)
+    if status >= 500:
+        return LlmError(f"The inference provider failed ({status}): {detail}", code="model_provider_error",
+                        transient=True)
+    if status == 401:
+        return LlmError("The inference router rejected the token.", code="model_auth_failed", transient=False)
+    if status == 402:
+        return LlmError(f"Inference billing failed: {detail}", code="insufficient_credits", transient=False)
+    if status == 403:
+        return LlmError(f"The token may not call this model: {detail}", code="inference_permission_denied",
+                        transient=False)
+    return LlmError(f"The model rejected the request ({status}): {detail}", code="model_request_invalid",
+                    transient=False)
+
+
+def _detail(raw: bytes) -> str:
+    """The message of a provider's error body, whichever shape it has: ``{"error": {"message"}}`` (OpenAI),
+    ``{"error": "..."}`` (the Hub), ``{"message": ...}`` or ``{"detail": ...}``, or plain text."""
+    text = raw.decode(errors="replace")
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError:
+        return text.strip()[:300] or "no detail given"
+    if isinstance(body, dict):
+        error = body.get("error")
+        for candidate in ((error or {}).get("message") if isinstance(error, dict) else error,
+                          body.get("message"), body.get("detail")):
+            if candidate:
+                return str(candidate)[:300]
+    return text.strip()[:300]

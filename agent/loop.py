@@ -11,21 +11,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openai import AsyncOpenAI
-
 from agent import events as ev
 from agent.budget import BudgetGate
 from agent.context import compact
 from agent.costs import TokenPrice
-from agent.llm import Completion, LlmError, ToolCall, stream_completion
-from agent.models import TOOL_OUTPUT_LIMIT_BYTES, McpCallItem, MessageItem, OutputText
-from agent.redact import StreamRedactor, redact_text
+from agent.item_streams import MessageStream, ReasoningStream
+from agent.llm import CallOptions, Completion, LlmError, ModelClient, ToolCall, stream_completion
+from agent.models import TOOL_OUTPUT_LIMIT_BYTES, McpCallItem, ReasoningParam
+from agent.reasoning import policy_for
+from agent.redact import redact_text
 from agent.settings import Settings
 from agent.tools.base import MAX_TOOL_OUTPUT_CHARS, Tool, ToolContext, ToolFailure, truncate
 from agent.writer import TurnWriter
 
 # The same call with the same result this many times gets a warning appended; twice that ends the turn.
 REPEAT_WARN = 3
+# The smallest output budget a retry after the reasoning trap asks for.
+MIN_RETRY_OUTPUT_TOKENS = 8_192
 
 
 class TurnFailed(Exception):
@@ -62,7 +64,7 @@ class AgentLoop:
     settings: Settings
     model: str
     tools: list[Tool]
-    llm: AsyncOpenAI
+    llm: ModelClient
     writer: TurnWriter
     make_context: Callable[[str, int], ToolContext]   # (item_id, output_index) → a context for one tool call
     cancelled: asyncio.Event
@@ -72,6 +74,7 @@ class AgentLoop:
     top_p: float | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     gate: BudgetGate | None = None
+    reasoning: ReasoningParam | None = None  # the request's effort and whether reasoning is shown
     _repeats: Counter = field(default_factory=Counter)
 
     async def run(self, messages: list[dict[str, Any]], resume: Resume | None = None) -> None:
@@ -149,36 +152,67 @@ class AgentLoop:
     # ------------------------------------------------------------------ model
 
     async def _call_model(self, messages: list[dict[str, Any]], schemas: list[dict[str, Any]]) -> Completion:
-        attempt = 0
+        policy = policy_for(self.model, self.settings.reasoning_replay)
+        visible = self.reasoning is None or self.reasoning.content == "full"
+        max_tokens = self.settings.llm_max_output_tokens
+        attempt = errors = budget_retries = 0
         while True:
             attempt += 1
-            stream = _MessageStream(self.writer, self.secrets)
+            stream = MessageStream(self.writer, self.secrets)
+            thought = ReasoningStream(self.writer, self.secrets, visible=visible)
+            options = CallOptions(temperature=self.temperature, top_p=self.top_p, max_tokens=max_tokens,
+                                  reasoning_effort=self.reasoning.effort if self.reasoning else None)
             try:
                 completion = await self._until_cancelled(stream_completion(
                     self.llm, model=self.model, messages=messages, tools=schemas, on_text=stream.text,
-                    temperature=self.temperature, top_p=self.top_p))
+                    on_reasoning=thought.text, policy=policy, options=options))
             except LlmError as exc:
+                await thought.finish("incomplete")
                 await stream.finish("incomplete")
-                retryable = exc.transient and attempt < self.settings.llm_max_attempts
+                errors += 1
+                retryable = exc.transient and errors < self.settings.llm_max_attempts
                 await self.writer.emit(f"{ev.LLM_CALL}", model=self.model, attempt=attempt, status="error",
                                        error_code=exc.code, will_retry=retryable)
                 if not retryable:
                     raise TurnFailed(exc.code, str(exc)) from None
                 delay = exc.retry_after if exc.retry_after is not None else (
-                    self.settings.llm_retry_base_delay * 2 ** (attempt - 1))
+                    self.settings.llm_retry_base_delay * 2 ** (errors - 1))
                 await self._until_cancelled(self.sleep(min(delay, 60.0)))
                 continue
             except TurnCancelled:
+                await thought.finish("incomplete")
                 await stream.finish("incomplete")
                 raise
+            trapped = completion.thought_without_answer
+            await thought.finish("incomplete" if trapped else "completed")
             await stream.finish("completed")
+            next_budget = self._larger_budget(max_tokens, completion) if trapped else None
+            retry = next_budget is not None and budget_retries < self.settings.llm_reasoning_retries
             cost = self.price.cost_usd(completion.input_tokens, completion.output_tokens)
             self.writer.charge(ev.LLM_CALL, cost, model=self.model, attempt=attempt, status="ok",
                                input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
-                               cached_tokens=completion.cached_tokens, price_source=self.price.source,
-                               duration_ms=completion.duration_ms, tool_calls=len(completion.tool_calls),
-                               finish_reason=completion.finish_reason)
-            return completion
+                               reasoning_tokens=completion.reasoning_tokens, cached_tokens=completion.cached_tokens,
+                               price_source=self.price.source, duration_ms=completion.duration_ms,
+                               tool_calls=len(completion.tool_calls), finish_reason=completion.finish_reason,
+                               **({"max_tokens": max_tokens} if max_tokens is not None else {}),
+                               **({"will_retry": retry} if trapped else {}))
+            if not trapped:
+                return completion
+            if not retry:
+                raise TurnFailed("reasoning_budget_exhausted",
+                                 f"The model spent its whole output budget ({completion.output_tokens} tokens) on "
+                                 "reasoning and gave no answer, "
+                                 f"{budget_retries + 1} time(s). Ask a narrower question, lower reasoning.effort, or "
+                                 "raise ML_INTERN_LLM_MAX_OUTPUT_TOKENS_CEILING.")
+            budget_retries += 1
+            max_tokens = next_budget
+
+    def _larger_budget(self, sent: int | None, completion: Completion) -> int | None:
+        """The output budget for a retry after the reasoning trap, or None when the ceiling is reached. When no
+        budget was sent, the provider's default is what the trapped call used."""
+        used = sent or completion.output_tokens
+        proposed = min(self.settings.llm_max_output_tokens_ceiling, max(2 * used, MIN_RETRY_OUTPUT_TOKENS))
+        return proposed if proposed > used else None
 
     # ------------------------------------------------------------------ tools
 
@@ -247,43 +281,3 @@ class AgentLoop:
             return (output + f"\n\n[note: this is call {seen} of {call.name} with identical arguments and the same "
                     "result. Do not repeat it: use the result you have, try something different, or answer.]")
         return output
-
-
-class _MessageStream:
-    """Turns streamed text into a message output item with the standard event sequence."""
-
-    def __init__(self, writer: TurnWriter, secrets: tuple[str, ...] = ()) -> None:
-        self.writer = writer
-        self.item: MessageItem | None = None
-        self.index = -1
-        self.text_so_far = ""
-        # Deltas are redacted before they leave, even a token split across chunks (see StreamRedactor).
-        self.redactor = StreamRedactor(secrets)
-
-    async def text(self, delta: str) -> None:
-        if self.item is None:
-            self.item = MessageItem(id=f"msg_{secrets.token_hex(12)}")
-            self.index = len(self.writer.state.output)
-            await self.writer.emit(ev.ITEM_ADDED, output_index=self.index, item=self.item.model_dump())
-            await self.writer.emit(ev.PART_ADDED, item_id=self.item.id, output_index=self.index, content_index=0,
-                                   part=OutputText().model_dump())
-        await self._send(self.redactor.feed(delta))
-
-    async def _send(self, safe: str) -> None:
-        if safe:
-            self.text_so_far += safe
-            await self.writer.emit(ev.TEXT_DELTA, item_id=self.item.id, output_index=self.index, content_index=0,
-                                   delta=safe, logprobs=[])
-
-    async def finish(self, status: str) -> None:
-        if self.item is None:
-            return
-        await self._send(self.redactor.flush())
-        part = OutputText(text=self.text_so_far)
-        await self.writer.emit(ev.TEXT_DONE, item_id=self.item.id, output_index=self.index, content_index=0,
-                               text=self.text_so_far, logprobs=[])
-        await self.writer.emit(ev.PART_DONE, item_id=self.item.id, output_index=self.index, content_index=0,
-                               part=part.model_dump())
-        done = self.item.model_copy(update={"status": status, "content": [part]})
-        await self.writer.emit(ev.ITEM_DONE, output_index=self.index, item=done.model_dump())
-        self.item = None

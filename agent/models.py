@@ -57,6 +57,28 @@ class InputMessage(BaseModel):
         return self
 
 
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
+
+
+class ReasoningParam(BaseModel):
+    """The request's (and response's) ``reasoning``: OpenAI's keys, plus ``content`` (an extension): ``full``
+    shows the model's reasoning as ``reasoning`` output items, ``omit`` leaves them out (the model still reasons,
+    and is still billed for it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    effort: ReasoningEffort | None = None
+    summary: Literal["auto", "concise", "detailed"] | None = None
+    generate_summary: Literal["auto", "concise", "detailed"] | None = None
+    context: Literal["auto", "current_turn", "all_turns"] | None = None
+    content: Literal["full", "omit"] = "full"
+
+
+# Accepted for compatibility; only the reasoning text is something this server adds (by default).
+INCLUDABLE = ("reasoning.encrypted_content", "message.output_text.logprobs", "file_search_call.results",
+              "web_search_call.results", "web_search_call.action.sources", "message.input_image.image_url",
+              "computer_call_output.output.image_url", "code_interpreter_call.outputs")
+
+
 class CreateResponseRequest(BaseModel):
     """``POST /v1/responses``. Unknown parameters are rejected, as OpenAI does."""
 
@@ -80,6 +102,8 @@ class CreateResponseRequest(BaseModel):
     tools: list[Any] = Field(default_factory=list, max_length=0)
     store: bool = True
     user: str | None = Field(None, max_length=256)
+    reasoning: ReasoningParam | None = None
+    include: list[Literal[INCLUDABLE]] | None = Field(None, max_length=len(INCLUDABLE))  # type: ignore[valid-type]
 
     @field_validator("metadata")
     @classmethod
@@ -147,7 +171,29 @@ class McpCallItem(BaseModel):
     status: Literal["in_progress", "completed", "failed", "incomplete"] = "in_progress"
 
 
-OutputItem = Annotated[Union[MessageItem, McpCallItem], Field(discriminator="type")]
+class ReasoningText(BaseModel):
+    type: Literal["reasoning_text"] = "reasoning_text"
+    text: str = ""
+
+
+class SummaryText(BaseModel):
+    type: Literal["summary_text"] = "summary_text"
+    text: str = ""
+
+
+class ReasoningItem(BaseModel):
+    """The model's reasoning before an answer or a tool call (OpenAI's ``reasoning`` item, with its text)."""
+
+    id: str
+    type: Literal["reasoning"] = "reasoning"
+    summary: list[SummaryText] = Field(default_factory=list)
+    content: list[ReasoningText] = Field(default_factory=list)
+    status: Literal["in_progress", "completed", "incomplete"] = "in_progress"
+
+
+OutputItem = Annotated[Union[MessageItem, McpCallItem, ReasoningItem], Field(discriminator="type")]
+ITEM_MODELS: dict[str, type[BaseModel]] = {"message": MessageItem, "mcp_call": McpCallItem,
+                                           "reasoning": ReasoningItem}
 
 
 class InputTokensDetails(BaseModel):
@@ -222,6 +268,7 @@ class ResponseObject(BaseModel):
     previous_response_id: str | None = None
     usage: Usage | None = None
     user: str | None = None
+    reasoning: ReasoningParam | None = None
     # Extensions.
     session_id: str
     max_cost_usd: float = DEFAULT_MAX_COST_USD

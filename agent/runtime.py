@@ -11,11 +11,10 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
-from openai import AsyncOpenAI
 
 from agent.hf_hosts import HfOnlyBearerAuth
 from agent.identity import Identity, token_fingerprint
-from agent.llm import make_client
+from agent.llm import ModelClient, RouterClient
 from agent.settings import Settings
 
 
@@ -23,7 +22,7 @@ from agent.settings import Settings
 class SessionRuntime:
     session_id: str
     identity: Identity
-    llm: AsyncOpenAI
+    llm: ModelClient  # the process's router pool, bound to this caller's token
     http: httpx.AsyncClient
     fingerprint: str
     last_active: float = field(default_factory=time.monotonic)
@@ -36,13 +35,13 @@ class SessionRuntime:
         return self.turn is not None and not self.turn.done()
 
     async def close(self) -> None:
-        await self.llm.close()
         await self.http.aclose()
 
 
 @dataclass
 class RuntimeRegistry:
     settings: Settings
+    router: RouterClient
     _runtimes: dict[str, SessionRuntime] = field(default_factory=dict)
 
     def get(self, session_id: str) -> SessionRuntime | None:
@@ -58,8 +57,7 @@ class RuntimeRegistry:
         if runtime is None:
             runtime = SessionRuntime(
                 session_id=session_id, identity=identity, fingerprint=fingerprint,
-                llm=make_client(router_url=self.settings.router_url, token=identity.secret(), session_id=session_id,
-                                timeout=self.settings.llm_timeout_seconds),
+                llm=self.router.bind(identity.secret(), session_id),
                 http=httpx.AsyncClient(auth=HfOnlyBearerAuth(identity.secret(), self.settings), timeout=30.0,
                                        follow_redirects=True, headers={"user-agent": "ml-intern-api/0.1"}))
             self._runtimes[session_id] = runtime

@@ -24,12 +24,12 @@ from agent.follow import ResponseFollower
 from agent.errors import (Conflict, InvalidRequest, NotFound, RateLimited, ServiceError, Unavailable,
                           response_not_found)
 from agent.identity import Identity, IdentityResolver
-from agent.llm import ToolCall
+from agent.llm import RouterClient, ToolCall
 from agent.loop import Resume
 from agent.redact import redact
 from agent.models import (
     ApprovalRequest, DEFAULT_MAX_COST_USD, RUNNING_STATUSES, TERMINAL_STATUSES, CreateResponseRequest,
-    IncompleteDetails, ResponseObject, Usage, new_id,
+    IncompleteDetails, ReasoningParam, ResponseObject, Usage, new_id,
 )
 from agent.runtime import RuntimeRegistry
 from agent.settings import Settings
@@ -65,7 +65,8 @@ class AgentService:
         store.notify_origin = self.replica_id
         self.bus = EventBus()
         self.listener: PgListener | None = None
-        self.runtimes = RuntimeRegistry(settings)
+        self.router = RouterClient.create(settings.router_url, timeout=settings.llm_timeout_seconds)
+        self.runtimes = RuntimeRegistry(settings, self.router)
         collections = SessionCollections()
         if tools is None:
             code_runner = MontyRunner(max_sessions=settings.code_mode_max_sessions,
@@ -108,6 +109,7 @@ class AgentService:
         if self.listener is not None:
             await self.listener.close()
         await self.runtimes.close_all()
+        await self.router.aclose()
         # Tools holding processes or clients (the code-mode interpreter pool) release them with the service.
         for tool in self.runner.tools:
             aclose = getattr(tool, "aclose", None)
@@ -261,7 +263,8 @@ class AgentService:
             id=response_id, created_at=int(now), model=session.model, status="queued",
             instructions=request.instructions, metadata=request.metadata or {}, temperature=request.temperature,
             top_p=request.top_p, parallel_tool_calls=request.parallel_tool_calls, background=request.background,
-            previous_response_id=request.previous_response_id, user=request.user, session_id=session.id,
+            previous_response_id=request.previous_response_id, user=request.user, reasoning=request.reasoning,
+            session_id=session.id,
             max_cost_usd=cap, usage=Usage(session_cost_usd=session.spent_usd))
         # Nothing stored holds the caller's token (or a token-shaped string), wherever the caller put it.
         caller_secrets = (identity.secret(),)
@@ -325,7 +328,8 @@ class AgentService:
                             lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),))
         runtime.turn = asyncio.create_task(self.runner.run(
             writer, runtime, model=session.model, previous_response_id=request.previous_response_id,
-            new_messages=new_messages, temperature=request.temperature, top_p=request.top_p),
+            new_messages=new_messages, temperature=request.temperature, top_p=request.top_p,
+            reasoning=request.reasoning),
             name=f"turn-{row.id}")
 
     # ------------------------------------------------------------------ read
@@ -454,7 +458,7 @@ class AgentService:
             runtime.turn = asyncio.create_task(self.runner.run(
                 writer, runtime, model=session.model, previous_response_id=current.previous_response_id,
                 new_messages=transcript, temperature=current.snapshot.get("temperature"),
-                top_p=current.snapshot.get("top_p"), resume=Resume(approve=approve, tool_calls=calls,
+                top_p=current.snapshot.get("top_p"), reasoning=_reasoning_of(current.snapshot), resume=Resume(approve=approve, tool_calls=calls,
                                                                    feedback=feedback)),
                 name=f"turn-{response_id}-resumed")
             return writer.state.model_copy(deep=True)
@@ -479,6 +483,11 @@ class AgentService:
         finally:
             if not lock.locked():
                 self._response_locks.pop(response_id, None)
+
+
+def _reasoning_of(snapshot: dict[str, Any]) -> ReasoningParam | None:
+    raw = snapshot.get("reasoning")
+    return ReasoningParam.model_validate(raw) if raw else None
 
 
 def _plausible_id(response_id: str) -> bool:

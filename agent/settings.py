@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -43,6 +45,15 @@ class Settings(BaseSettings):
     llm_retry_base_delay: float = Field(1.0, ge=0)
     llm_timeout_seconds: float = Field(300.0, gt=0)
     tool_timeout_seconds: float = Field(120.0, gt=0)
+    # Output budget sent as max_tokens (None: the provider's default). A thinking model that spends it all on
+    # reasoning and answers nothing is retried with a larger one, at most this often, up to the ceiling.
+    llm_max_output_tokens: int | None = Field(None, ge=1)
+    llm_reasoning_retries: int = Field(2, ge=0, le=5)
+    llm_max_output_tokens_ceiling: int = Field(32_768, ge=1)
+    # How reasoning goes back to a model family the built-in table (agent/reasoning.py) does not know, or should
+    # treat otherwise: {"org/model-prefix": "tool_calls" | "current_turn" | "all_turns" | "never"}.
+    reasoning_replay: dict[str, Literal["tool_calls", "current_turn", "all_turns", "never"]] = Field(
+        default_factory=dict)
 
     # Code-mode Hub queries (hub_query): each script runs in a fresh Monty session in a pool of worker processes.
     code_mode_max_sessions: int = Field(16, ge=1, le=256)   # scripts running at once (others queue)

@@ -12,7 +12,7 @@ from agent.context import patch_dangling_tool_calls
 from agent.budget import ApprovalRequired, BudgetGate
 from agent.costs import PriceCatalog
 from agent.loop import AgentLoop, Resume, TurnCancelled, TurnFailed
-from agent.models import Artifact, IncompleteDetails, ResponseError
+from agent.models import Artifact, IncompleteDetails, ReasoningParam, ResponseError
 from agent.runtime import SessionRuntime
 from agent.settings import Settings
 from agent.store.store import Store
@@ -64,7 +64,8 @@ class TurnRunner:
 
     async def run(self, writer: TurnWriter, runtime: SessionRuntime, *, model: str,
                   previous_response_id: str | None, new_messages: list[dict[str, Any]],
-                  temperature: float | None, top_p: float | None, resume: Resume | None = None) -> None:
+                  temperature: float | None, top_p: float | None, reasoning: ReasoningParam | None = None,
+                  resume: Resume | None = None) -> None:
         """Run a queued turn, or (with ``resume``) continue a paused one whose status is already in_progress;
         ``new_messages`` is then this turn's stored transcript."""
         identity = runtime.identity
@@ -98,7 +99,8 @@ class TurnRunner:
 
             loop = AgentLoop(settings=self.settings, model=model, tools=self.tools, llm=runtime.llm, writer=writer,
                              make_context=make_context, cancelled=runtime.cancelled, price=price,
-                             secrets=(identity.secret(),), temperature=temperature, top_p=top_p)
+                             secrets=(identity.secret(),), temperature=temperature, top_p=top_p,
+                             reasoning=reasoning)
             loop.gate = BudgetGate(writer, price)
             await loop.run(messages, resume)
             await self._recover_job_artifacts(writer, make_context)

@@ -31,7 +31,7 @@ class ModelAccess:
     """The turn's model, lent to tools that think (the research sub-agent). ``charge(usd, **details)`` records
     one model call's spend as a ``response.llm_call`` event."""
 
-    llm: Any  # openai.AsyncOpenAI bound to the caller's token
+    llm: Any  # agent.llm.ModelClient: the router bound to the caller's token
     model: str
     price: TokenPrice
     charge: Callable[..., None]

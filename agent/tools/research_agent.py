@@ -17,6 +17,8 @@ from pydantic import BaseModel, Field
 from agent.context import compact
 from agent.costs import TokenPrice
 from agent.llm import LlmError, ToolCall, stream_completion
+from agent.reasoning import policy_for
+from agent.settings import Settings
 from agent.tools.base import MAX_TOOL_OUTPUT_CHARS, ModelAccess, Tool, ToolContext, ToolFailure, truncate
 
 # The sub-agent's context is kept under this many characters (~4 chars a token) by eliding older tool outputs.
@@ -74,12 +76,16 @@ class ResearchAgent(Tool[ResearchArgs]):
             last = step == args.max_steps
             if last and step > 1:
                 messages.append({"role": "user", "content": LAST_STEP})
-            completion = await self._complete(access, compact(messages, CONTEXT_CHARS), [] if last else schemas)
+            completion = await self._complete(access, compact(messages, CONTEXT_CHARS), [] if last else schemas,
+                                              ctx.settings)
             access.charge(access.price.cost_usd(completion.input_tokens, completion.output_tokens),
                           model=access.model, subagent=self.name, step=step, status="ok",
                           input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
-                          cached_tokens=completion.cached_tokens, price_source=access.price.source,
+                          reasoning_tokens=completion.reasoning_tokens, cached_tokens=completion.cached_tokens, price_source=access.price.source,
                           duration_ms=completion.duration_ms, tool_calls=len(completion.tool_calls))
+            if completion.thought_without_answer:
+                raise ToolFailure("The research sub-agent's model spent its whole output budget reasoning and wrote "
+                                  "nothing; ask a narrower question.")
             messages.append(completion.assistant_message())
             if not completion.tool_calls:
                 report = completion.text.strip() or "(the sub-agent returned an empty report)"
@@ -93,10 +99,13 @@ class ResearchAgent(Tool[ResearchArgs]):
         raise ToolFailure("The research sub-agent used its steps without writing a report; "
                           "ask a narrower question or raise max_steps.")
 
-    async def _complete(self, access: ModelAccess, messages: list[dict[str, Any]], schemas: list[dict[str, Any]]):
+    async def _complete(self, access: ModelAccess, messages: list[dict[str, Any]], schemas: list[dict[str, Any]],
+                        settings: Settings):
         try:
-            return await stream_completion(access.llm, model=access.model, messages=messages, tools=schemas,
-                                           on_text=_ignore)
+            # Its own context replays reasoning by the same per-model policy as the main loop.
+            return await stream_completion(
+                access.llm, model=access.model, messages=messages, tools=schemas, on_text=_ignore,
+                policy=policy_for(access.model, settings.reasoning_replay))
         except LlmError as exc:
             raise ToolFailure(f"The research sub-agent's model call failed ({exc.code}): {exc}") from None
 

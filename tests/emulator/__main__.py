@@ -18,6 +18,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__)
     parser.add_argument("--port", type=int, default=9000, help="port to listen on (0 = pick a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--reasoning-replay", default="strict", choices=["strict", "lenient"],
+                        help="strict: thinking models that need their reasoning back refuse a tool-call history "
+                             "without it (400), as the real provider does; lenient: accept it")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return parser.parse_args(argv)
 
@@ -37,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sock = bind_socket(args.host, args.port)
     print(banner(args.host, sock.getsockname()[1]), flush=True)
-    server = uvicorn.Server(uvicorn.Config(create_app(EmulatorState()), log_level=args.log_level, lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(create_app(EmulatorState(reasoning_replay=args.reasoning_replay)), log_level=args.log_level, lifespan="off"))
     try:
         asyncio.run(server.serve(sockets=[sock]))
     except KeyboardInterrupt:

@@ -20,9 +20,14 @@ from .scripted_model import (
     Failure,
     ScriptError,
     estimate_tokens,
+    find_script,
     plan_reply,
     prompt_text,
     split_arguments,
+)
+from .thinking import (
+    DEFAULT_MAX_TOKENS, STRICT, THINKING_MODELS, default_thought, missing_replay, missing_replay_message,
+    reasoning_delta,
 )
 
 POLICIES = ("fastest", "cheapest", "preferred")
@@ -73,15 +78,43 @@ def _resolve_provider(state: Any, model: str) -> tuple[str, str] | Response:
     )
 
 
-def _usage(request_body: dict[str, Any], answer: Answer) -> dict[str, int]:
+def _usage(request_body: dict[str, Any], answer: Answer) -> dict[str, Any]:
     prompt = estimate_tokens(prompt_text(request_body["messages"]))
     produced = answer.text + "".join(c.name + c.arguments for c in answer.tool_calls)
-    completion = estimate_tokens(produced)
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    reasoning = answer.counted_reasoning_tokens()
+    # Reasoning is billed as output: inside completion_tokens, and reported apart in its details.
+    completion = (estimate_tokens(produced) if produced else 0) + reasoning
+    completion = completion or 1
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": reasoning}}
+
+
+def _think(state: Any, base_model: str, body: dict[str, Any], answer: Answer) -> Response | None:
+    """Apply the model's thinking: refuse a history without its reasoning (strict replay), add the model's own
+    thought when the script gave none, and cut the answer when reasoning eats the whole output budget."""
+    thinking = THINKING_MODELS.get(base_model)
+    if thinking is not None and thinking.requires_replay and state.reasoning_replay == STRICT:
+        index = missing_replay(body["messages"])
+        if index is not None:
+            return openai_error(400, missing_replay_message(index), "invalid_request_error")
+    if thinking is not None and not answer.reasoning:
+        _, _, user_text = find_script(body["messages"])
+        answer.reasoning = default_thought(user_text, [c.name for c in answer.tool_calls])
+    if answer.reasoning and answer.reasoning_field is None:
+        answer.reasoning_field = thinking.field if thinking is not None else "reasoning_content"
+    budget = body.get("max_tokens") or body.get("max_completion_tokens") or DEFAULT_MAX_TOKENS
+    if answer.counted_reasoning_tokens() >= int(budget):
+        answer.reasoning_tokens = int(budget)
+        answer.text, answer.tool_calls, answer.truncated = "", [], True
+    return None
 
 
 def _completion(cid: str, model: str, answer: Answer, usage: dict[str, int]) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": answer.text or None, "refusal": None}
+    if answer.reasoning:
+        message["reasoning_content" if answer.reasoning_field == "reasoning_details" else
+                answer.reasoning_field] = answer.reasoning
     if answer.tool_calls:
         message["tool_calls"] = [
             {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
@@ -117,10 +150,20 @@ async def _stream(cid: str, model: str, answer: Answer, usage: dict[str, int], i
     if answer.hang_ms:
         await asyncio.sleep(answer.hang_ms / 1000)
     yield chunk({"role": "assistant", "content": ""})
-    for i, piece in enumerate(answer.text_chunks()):
+    for piece in answer.reasoning_chunks():
+        yield chunk(reasoning_delta(answer.reasoning_field or "reasoning_content", piece))
+    text_chunks = answer.text_chunks()
+    for i, piece in enumerate(text_chunks):
         if i and answer.delay_ms:
             await asyncio.sleep(answer.delay_ms / 1000)
+        if answer.stream_error is not None and i == len(text_chunks) // 2:
+            break
         yield chunk({"content": piece})
+    if answer.stream_error is not None:
+        # What the router sends when the provider fails after the headers: an error object as a data frame.
+        message, type_, code = FAILURE_BODIES[answer.stream_error]
+        yield f"data: {json.dumps({'error': {'message': message, 'type': type_, 'code': code}})}\n\n".encode()
+        return
     for index, call in enumerate(answer.tool_calls):
         yield chunk({"tool_calls": [{"index": index, "id": call.id, "type": "function",
                                      "function": {"name": call.name, "arguments": ""}}]})
@@ -161,6 +204,9 @@ def _chat_handler(state: Any):
             headers = {"Retry-After": "0"} if plan.status == 429 else None
             return openai_error(plan.status, message, type_, code, headers=headers)
 
+        refused = _think(state, base_model, body, plan)
+        if refused is not None:
+            return refused
         headers = {"x-inference-provider": provider}
         cid = f"chatcmpl-{uuid.uuid4().hex}"
         usage = _usage(body, plan)

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .thinking import REASONING_FIELDS, sent_reasoning
+
 SCRIPT_RE = re.compile(r"```emulator-script[^\n]*\n(.*?)```", re.DOTALL)
 BAD_ARGUMENTS = '{"query": "unterminated'
 DEFAULT_CHUNK_CHARS = 20
@@ -41,18 +43,37 @@ class Answer:
     chunks: int | None = None  # number of text chunks when streaming
     delay_ms: int = 0  # between text chunks
     hang_ms: int = 0  # before answering / before the first chunk
+    reasoning: str = ""  # streamed before the text and calls
+    reasoning_tokens: int | None = None  # None: counted from the reasoning text
+    reasoning_field: str | None = None  # None: the model's own field
+    stream_error: int | None = None  # fail mid-stream with this status (an error chunk after half the text)
+    truncated: bool = False  # the output budget ran out (finish_reason "length")
 
     @property
     def finish_reason(self) -> str:
+        if self.truncated:
+            return "length"
         return "tool_calls" if self.tool_calls else "stop"
 
     def text_chunks(self) -> list[str]:
-        if not self.text:
-            return []
-        n = self.chunks or math.ceil(len(self.text) / DEFAULT_CHUNK_CHARS)
-        n = max(1, min(n, len(self.text)))
-        size = math.ceil(len(self.text) / n)
-        return [self.text[i : i + size] for i in range(0, len(self.text), size)]
+        return _chunks(self.text, self.chunks)
+
+    def reasoning_chunks(self) -> list[str]:
+        return _chunks(self.reasoning, None)
+
+    def counted_reasoning_tokens(self) -> int:
+        if not self.reasoning:
+            return 0
+        return self.reasoning_tokens if self.reasoning_tokens is not None else estimate_tokens(self.reasoning)
+
+
+def _chunks(text: str, count: int | None) -> list[str]:
+    if not text:
+        return []
+    n = count or math.ceil(len(text) / DEFAULT_CHUNK_CHARS)
+    n = max(1, min(n, len(text)))
+    size = math.ceil(len(text) / n)
+    return [text[i : i + size] for i in range(0, len(text), size)]
 
 
 @dataclass
@@ -64,6 +85,7 @@ class Failure:
 class _Turn:
     step: dict[str, Any] | list[Any] | None  # None = default answer (script exhausted)
     errors: list[int] = field(default_factory=list)  # statuses to fail with, in order
+    stream_errors: list[int] = field(default_factory=list)  # statuses to fail with mid-stream, in order
     hang_ms: int = 0
     hang_times: int | None = None  # None = every attempt
 
@@ -87,6 +109,7 @@ def prompt_text(messages: list[dict[str, Any]]) -> str:
     parts = []
     for m in messages:
         parts.append(message_text(m))
+        parts.append(sent_reasoning(m))
         for call in m.get("tool_calls") or []:
             fn = call.get("function") or {}
             parts.append(str(fn.get("name", "")) + str(fn.get("arguments", "")))
@@ -115,7 +138,7 @@ def find_script(messages: list[dict[str, Any]]) -> tuple[str | None, int, str]:
 
 
 def _is_modifier(step: Any) -> bool:
-    return isinstance(step, dict) and ("error" in step or "hang_ms" in step) and not (
+    return isinstance(step, dict) and ({"error", "hang_ms", "stream_error"} & step.keys()) and not (
         {"say", "call", "calls", "bad_arguments"} & step.keys()
     )
 
@@ -136,6 +159,11 @@ def parse_turns(script: str) -> list[_Turn]:
                 if status not in ERROR_STATUSES:
                     raise ScriptError(f"error status must be one of {ERROR_STATUSES}, got {status!r}")
                 pending.errors += [int(status)] * int(step.get("times", 1))
+            if "stream_error" in step:
+                status = step["stream_error"]
+                if status not in ERROR_STATUSES:
+                    raise ScriptError(f"stream_error status must be one of {ERROR_STATUSES}, got {status!r}")
+                pending.stream_errors += [int(status)] * int(step.get("times", 1))
             if "hang_ms" in step:
                 pending.hang_ms += int(step["hang_ms"])
                 if "times" in step and "error" not in step:
@@ -145,7 +173,7 @@ def parse_turns(script: str) -> list[_Turn]:
         pending.step = step
         turns.append(pending)
         pending = _Turn(step=None)
-    if pending.errors or pending.hang_ms:
+    if pending.errors or pending.hang_ms or pending.stream_errors:
         turns.append(pending)  # trailing modifiers attach to the default answer
     return turns
 
@@ -153,9 +181,12 @@ def parse_turns(script: str) -> list[_Turn]:
 def _validate_answer_step(step: Any) -> None:
     calls = step if isinstance(step, list) else None
     if isinstance(step, dict):
-        unknown = step.keys() - {"say", "chunks", "delay_ms", "call", "arguments", "calls", "bad_arguments"}
+        unknown = step.keys() - {"say", "chunks", "delay_ms", "call", "arguments", "calls", "bad_arguments",
+                                 "think", "think_tokens", "think_field"}
         if unknown:
             raise ScriptError(f"unknown step keys: {sorted(unknown)}")
+        if step.get("think_field", REASONING_FIELDS[0]) not in REASONING_FIELDS:
+            raise ScriptError(f"think_field must be one of {REASONING_FIELDS}, got {step['think_field']!r}")
         calls = step.get("calls") or []
     elif not isinstance(step, list):
         raise ScriptError(f"a step must be an object or a list of calls, got {step!r}")
@@ -197,7 +228,12 @@ def _answer_from_step(step: dict[str, Any] | list[Any], turn_index: int, tool_te
             specs.insert(0, {k: step[k] for k in ("call", "arguments", "bad_arguments") if k in step})
         text, chunks, delay = str(step.get("say", "")), step.get("chunks"), int(step.get("delay_ms", 0))
     calls = [_tool_call(turn_index, i, spec, tool_texts) for i, spec in enumerate(specs)]
-    return Answer(text=text, tool_calls=calls, chunks=chunks, delay_ms=delay)
+    answer = Answer(text=text, tool_calls=calls, chunks=chunks, delay_ms=delay)
+    if isinstance(step, dict):
+        answer.reasoning = str(step.get("think", ""))
+        answer.reasoning_tokens = int(step["think_tokens"]) if "think_tokens" in step else None
+        answer.reasoning_field = step.get("think_field")
+    return answer
 
 
 # ----------------------------------------------------------------------------- planning
@@ -236,4 +272,8 @@ def plan_reply(state: Any, model_id: str, messages: list[dict[str, Any]]) -> Ans
         tool_texts = [message_text(m) for m in messages[user_idx + 1:] if m.get("role") == "tool"]
         answer = _answer_from_step(turn.step, turn_index, tool_texts)
     answer.hang_ms = hang
+    if turn.stream_errors:
+        attempt = state.consume_attempt(("stream_error", digest, turn_index))
+        if attempt < len(turn.stream_errors):
+            answer.stream_error = turn.stream_errors[attempt]
     return answer

@@ -32,6 +32,9 @@ class EmulatorState:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Jobs, scheduled jobs, collections and written repo files (see compute_state.py).
     compute: ComputeState = field(default_factory=ComputeState)
+    # Thinking models that require their reasoning back (Kimi) refuse a tool-call history without it ("strict",
+    # as the real provider does) or accept it ("lenient"). See thinking.py.
+    reasoning_replay: str = "strict"
 
     # --- accounts -------------------------------------------------------
     def account_for_token(self, token: str | None) -> Account | None:

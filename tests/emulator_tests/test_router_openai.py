@@ -79,14 +79,23 @@ async def test_stream_text_tool_calls_and_usage(client):
     assert chunks[-1].choices == [] and usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
     assert chunks[0].id.startswith("chatcmpl-")
 
-    # Second turn: one assistant message after the user message -> step 1.
-    messages += [
-        {"role": "assistant", "content": text, "tool_calls": [
-            {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
-            for c in calls]},
-        {"role": "tool", "tool_call_id": "call_0_0", "content": "[]"},
-        {"role": "tool", "tool_call_id": "call_0_1", "content": "# readme"},
-    ]
+    # Kimi thinks first: reasoning_content deltas before the text, counted in completion_tokens.
+    reasoning = "".join(getattr(c.choices[0].delta, "reasoning_content", None) or "" for c in chunks if c.choices)
+    assert reasoning.startswith("I need more information") and "hf_search" in reasoning
+    assert 0 < usage.completion_tokens_details.reasoning_tokens < usage.completion_tokens
+
+    # Second turn: one assistant message after the user message -> step 1. Kimi refuses the tool-call message
+    # without its reasoning (strict replay), and accepts it with.
+    assistant = {"role": "assistant", "content": text, "tool_calls": [
+        {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+        for c in calls]}
+    results = [{"role": "tool", "tool_call_id": "call_0_0", "content": "[]"},
+               {"role": "tool", "tool_call_id": "call_0_1", "content": "# readme"}]
+    with pytest.raises(openai.BadRequestError) as refused:
+        await client.chat.completions.create(model=KIMI, messages=[*messages, assistant, *results], stream=True)
+    assert refused.value.body["message"] == (
+        "thinking is enabled but reasoning_content is missing in assistant tool call message at index 1")
+    messages += [{**assistant, "reasoning_content": reasoning}, *results]
     text, calls, finish, _, _ = await collect(await client.chat.completions.create(
         model=KIMI, messages=messages, stream=True))
     assert (text, calls, finish) == ("Done.", [], "stop")

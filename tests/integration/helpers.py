@@ -20,6 +20,11 @@ TERMINAL_EVENTS = ("response.completed", "response.failed", "response.cancelled"
 RESPONSE_ID = re.compile(r"^resp_[0-9a-f]{32}$")
 
 
+def acting(output: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The output items other than the model's reasoning (a thinking model adds one before each answer or call)."""
+    return [item for item in output if item["type"] != "reasoning"]
+
+
 def nonce() -> str:
     return uuid.uuid4().hex[:12]
 

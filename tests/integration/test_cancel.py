@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from tests.integration.helpers import (
-    all_events, assert_envelope, chat_requests, create, hang, poll_until, settle, stream_events, uscript,
+    acting, all_events, assert_envelope, chat_requests, create, hang, poll_until, settle, stream_events, uscript,
 )
 
 
@@ -71,13 +71,14 @@ def test_cancel_after_tool_calls_settles_cancelled_and_the_next_turn_runs(alice,
     assert alice.post(f"/v1/responses/{running['id']}/cancel").status_code == 200
     final = settle(alice, running["id"])
     assert final["status"] == "cancelled"
-    assert [(i["type"], i["status"]) for i in final["output"]] == [("mcp_call", "completed")]
+    assert [(i["type"], i["status"]) for i in final["output"]] == [("reasoning", "completed"),
+                                                                   ("mcp_call", "completed")]
     follow = create(alice, uscript({"say": "next"}), previous_response_id=running["id"])
     assert follow["status"] == "completed"
     # The next turn's history holds the completed tool call with its result.
     messages = chat_requests(emulator, running["session_id"])[-1]["json"]["messages"]
     tool = [m for m in messages if m["role"] == "tool"]
-    assert len(tool) == 1 and tool[0]["content"] == final["output"][0]["output"]
+    assert len(tool) == 1 and tool[0]["content"] == final["output"][1]["output"]
 
 
 def test_cancel_of_another_accounts_response_is_404(alice, bob, cancel_later):
@@ -98,11 +99,12 @@ def test_cancel_of_an_unknown_response_is_404(alice):
 def test_cancelled_turn_keeps_its_partial_output_marked_incomplete(alice):
     running = create(alice, uscript({"say": "partial answer " * 10, "chunks": 40, "delay_ms": 100}),
                      background=True)
-    events = stream_events(alice, "GET", f"/v1/responses/{running['id']}/events", limit=8)
-    assert any(e["type"] == "response.output_text.delta" for e in events)
+    events = stream_events(alice, "GET", f"/v1/responses/{running['id']}/events",
+                           until=lambda e: e["type"] == "response.output_text.delta")
+    assert events[-1]["type"] == "response.output_text.delta"
     alice.post(f"/v1/responses/{running['id']}/cancel")
     final = settle(alice, running["id"])
     assert final["status"] == "cancelled"
-    [message] = final["output"]
+    [message] = acting(final["output"])
     assert message["status"] == "incomplete"
     assert 0 < len(message["content"][0]["text"]) < len("partial answer " * 10)

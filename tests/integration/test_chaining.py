@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from tests.integration.helpers import (
-    assert_envelope, chat_requests, count_responses, create, hang, nonce, settle, uscript,
+    acting, assert_envelope, chat_requests, count_responses, create, hang, nonce, settle, uscript,
 )
 
 
@@ -41,7 +41,7 @@ def test_chained_history_includes_tool_calls_and_results(alice, emulator):
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "tool", "assistant", "user"]
     assert messages[2]["tool_calls"][0]["function"]["name"] == "hub_repo_details"
     assert messages[3]["tool_call_id"] == messages[2]["tool_calls"][0]["id"]
-    assert messages[3]["content"] == first["output"][0]["output"]
+    assert messages[3]["content"] == acting(first["output"])[0]["output"]
 
 
 def test_three_turn_chain_accumulates_history(alice, emulator):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import make_settings, run_server
-from tests.integration.helpers import all_events, chat_requests, create, nonce, settle, uscript
+from tests.integration.helpers import acting, all_events, chat_requests, create, nonce, settle, uscript
 
 PARALLEL = [{"call": "hub_search", "arguments": {"search": "whisper", "limit": 3}},
             {"call": "hub_repo_details", "arguments": {"repo_id": "BAAI/bge-m3"}}]
@@ -16,9 +16,10 @@ PARALLEL = [{"call": "hub_search", "arguments": {"search": "whisper", "limit": 3
 def test_parallel_tool_calls_become_mcp_call_items_then_the_answer(alice, emulator):
     body = create(alice, uscript({"say": "Looking.", "calls": PARALLEL}, {"say": "Use BAAI/bge-m3."}))
     assert body["status"] == "completed"
+    # The default model thinks before each model answer: a reasoning item leads each step.
     kinds = [item["type"] for item in body["output"]]
-    assert kinds == ["message", "mcp_call", "mcp_call", "message"]
-    search, details = body["output"][1], body["output"][2]
+    assert kinds == ["reasoning", "message", "mcp_call", "mcp_call", "reasoning", "message"]
+    search, details = body["output"][2], body["output"][3]
     assert search["name"] == "hub_search" and json.loads(search["arguments"]) == PARALLEL[0]["arguments"]
     assert details["name"] == "hub_repo_details" and json.loads(details["arguments"]) == PARALLEL[1]["arguments"]
     for item in (search, details):
@@ -51,7 +52,7 @@ def test_parallel_tool_calls_become_mcp_call_items_then_the_answer(alice, emulat
 def test_tool_output_is_bounded_to_4kb_and_streamed_in_full_as_tool_log(alice):
     body = create(alice, uscript({"call": "hub_search", "arguments": {"limit": 50}}, {"say": "Listed."}))
     assert body["status"] == "completed"
-    item = body["output"][0]
+    item = acting(body["output"])[0]
     assert item["type"] == "mcp_call" and item["status"] == "completed"
     assert len(item["output"].encode()) <= 4096
     assert "truncated" in item["output"]
@@ -64,7 +65,7 @@ def test_tool_output_is_bounded_to_4kb_and_streamed_in_full_as_tool_log(alice):
 def test_malformed_arguments_fail_the_item_and_the_turn_goes_on(alice, emulator):
     body = create(alice, uscript({"bad_arguments": "hub_search"}, {"say": "Recovered."}))
     assert body["status"] == "completed"
-    item = body["output"][0]
+    item = acting(body["output"])[0]
     assert item["type"] == "mcp_call" and item["name"] == "hub_search"
     assert item["status"] == "failed" and item["output"] is None
     assert "JSON" in item["error"]
@@ -78,7 +79,7 @@ def test_malformed_arguments_fail_the_item_and_the_turn_goes_on(alice, emulator)
 def test_unknown_tool_fails_the_item_and_the_turn_completes(alice):
     body = create(alice, uscript({"call": "no_such_tool", "arguments": {}}, {"say": "Fine."}))
     assert body["status"] == "completed"
-    item = body["output"][0]
+    item = acting(body["output"])[0]
     assert item["name"] == "no_such_tool" and item["status"] == "failed"
     assert "Unknown tool" in item["error"] and "hub_search" in item["error"]
     assert body["output_text"] == "Fine."
@@ -92,7 +93,7 @@ def test_rate_limited_model_calls_are_retried(alice):
     assert [(c["attempt"], c["status"]) for c in calls] == [(1, "error"), (2, "error"), (3, "ok")]
     assert all(c["error_code"] == "model_rate_limited" and c["will_retry"] for c in calls[:2])
     # The failed attempts streamed nothing, so the answer is one clean message.
-    assert [item["type"] for item in body["output"]] == ["message"]
+    assert [item["type"] for item in body["output"]] == ["reasoning", "message"]
     assert "error" not in calls[0] and "error" not in calls[-1]  # extension events carry no top-level error
 
 

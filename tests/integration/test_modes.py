@@ -107,9 +107,15 @@ def test_response_object_has_every_documented_key(alice):
     assert usage["input_tokens"] > 0 and usage["output_tokens"] > 0
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
     assert usage["input_tokens_details"]["cached_tokens"] == 0
-    assert usage["output_tokens_details"]["reasoning_tokens"] == 0
+    # The default model thinks: its reasoning is billed as output and shown as a reasoning item first.
+    assert 0 < usage["output_tokens_details"]["reasoning_tokens"] < usage["output_tokens"]
     assert usage["cost_usd"] > 0
-    [message] = body["output"]
+    assert body["reasoning"] == {"effort": None, "summary": None, "generate_summary": None, "context": None,
+                                 "content": "full"} or body["reasoning"] is None
+    reasoning, message = body["output"]
+    assert reasoning["type"] == "reasoning" and reasoning["id"].startswith("rs_") and reasoning["summary"] == []
+    assert reasoning["status"] == "completed" and reasoning["content"][0]["type"] == "reasoning_text"
+    assert reasoning["content"][0]["text"]
     assert message["type"] == "message" and message["role"] == "assistant" and message["status"] == "completed"
     assert message["id"].startswith("msg_")
     [part] = message["content"]

@@ -60,8 +60,10 @@ def test_create_background_retrieve_until_completed(sdk):
     done = wait_completed(sdk.sdk, created.id)
     assert done.status == "completed"
     assert done.output_text == "SDK answer."
-    assert done.usage.input_tokens > 0 and done.usage.output_tokens_details.reasoning_tokens == 0
-    assert done.output[0].content[0].annotations == []
+    assert done.usage.input_tokens > 0 and done.usage.output_tokens_details.reasoning_tokens > 0
+    reasoning, message = done.output
+    assert isinstance(reasoning, openai.types.responses.ResponseReasoningItem) and reasoning.content[0].text
+    assert message.content[0].annotations == []
 
 
 def test_tool_calls_parse_as_mcp_call_items(sdk):
@@ -70,8 +72,9 @@ def test_tool_calls_parse_as_mcp_call_items(sdk):
         {"say": "Parsed."}))
     assert created.status == "completed"
     kinds = [type(item).__name__ for item in created.output]
-    assert kinds == ["McpCall", "McpCall", "ResponseOutputMessage"]
-    ok, failed = created.output[0], created.output[1]
+    assert kinds == ["ResponseReasoningItem", "McpCall", "ResponseReasoningItem", "McpCall",
+                     "ResponseReasoningItem", "ResponseOutputMessage"]
+    ok, failed = created.output[1], created.output[3]
     assert ok.name == "hub_repo_details" and ok.status == "completed" and "BAAI/bge-m3" in ok.output
     assert ok.server_label == "ml-intern"
     assert failed.status == "failed" and "JSON" in failed.error

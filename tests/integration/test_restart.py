@@ -24,7 +24,8 @@ def test_kill_mid_turn_then_restart_reports_server_restart(emulator, tmp_path):
                             {"hang_ms": 60000}, {"say": "never reached"}, prompt="Long task"),
             "background": True}).json()
         # Wait until the first answer is recorded and the second model call is hanging.
-        wait_for(lambda: [i["status"] for i in _get(first.url, created["id"])["output"]] == ["completed", "completed"])
+        wait_for(lambda: [(i["type"], i["status"]) for i in _get(first.url, created["id"])["output"]] == [
+            ("reasoning", "completed"), ("message", "completed"), ("mcp_call", "completed")])
         assert _get(first.url, created["id"])["status"] == "in_progress"
     finally:
         first.kill()

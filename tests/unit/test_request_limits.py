@@ -89,8 +89,10 @@ def test_metadata_bounds():
 
 
 def test_unknown_and_missing_parameters():
-    error = error_of({"input": "x", "reasoning": {"effort": "high"}})
-    assert (error["code"], error["param"]) == ("unknown_parameter", "reasoning")
+    error = error_of({"input": "x", "text": {"format": {"type": "text"}}})
+    assert (error["code"], error["param"]) == ("unknown_parameter", "text")
+    error = error_of({"input": "x", "reasoning": {"effort": "high", "budget": 3}})
+    assert (error["code"], error["param"]) == ("unknown_parameter", "reasoning.budget")
     error = error_of({"model": "m"})
     assert (error["code"], error["param"]) == ("missing_required_parameter", "input")
 

@@ -1,0 +1,100 @@
+"""Streamed model output as Responses output items: the answer text as a ``message`` item, the model's reasoning
+as a ``reasoning`` item, each with the spec's event sequence (item added → part added → deltas → text done →
+part done → item done). Deltas are redacted live, even a token split across chunks (see StreamRedactor)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from pydantic import BaseModel
+
+from agent import events as ev
+from agent.models import MessageItem, OutputText, ReasoningItem, ReasoningText
+from agent.redact import StreamRedactor
+from agent.writer import TurnWriter
+
+
+class _ItemStream:
+    prefix: str
+    delta_event: str
+    done_event: str
+    extra: dict[str, Any] = {}
+
+    def __init__(self, writer: TurnWriter, secrets_: tuple[str, ...] = ()) -> None:
+        self.writer = writer
+        self.item: BaseModel | None = None
+        self.index = -1
+        self.text_so_far = ""
+        self.redactor = StreamRedactor(secrets_)
+
+    def new_item(self, item_id: str) -> BaseModel:
+        raise NotImplementedError
+
+    def new_part(self, text: str = "") -> BaseModel:
+        raise NotImplementedError
+
+    async def text(self, delta: str) -> None:
+        if self.item is None:
+            self.item = self.new_item(f"{self.prefix}_{secrets.token_hex(12)}")
+            self.index = len(self.writer.state.output)
+            await self.writer.emit(ev.ITEM_ADDED, output_index=self.index, item=self.item.model_dump())
+            await self.writer.emit(ev.PART_ADDED, item_id=self.item.id, output_index=self.index, content_index=0,
+                                   part=self.new_part().model_dump())
+        await self._send(self.redactor.feed(delta))
+
+    async def _send(self, safe: str) -> None:
+        if safe:
+            self.text_so_far += safe
+            await self.writer.emit(self.delta_event, item_id=self.item.id, output_index=self.index,
+                                   content_index=0, delta=safe, **self.extra)
+
+    async def finish(self, status: str) -> None:
+        if self.item is None:
+            return
+        await self._send(self.redactor.flush())
+        part = self.new_part(self.text_so_far)
+        await self.writer.emit(self.done_event, item_id=self.item.id, output_index=self.index, content_index=0,
+                               text=self.text_so_far, **self.extra)
+        await self.writer.emit(ev.PART_DONE, item_id=self.item.id, output_index=self.index, content_index=0,
+                               part=part.model_dump())
+        done = self.item.model_copy(update={"status": status, "content": [part]})
+        await self.writer.emit(ev.ITEM_DONE, output_index=self.index, item=done.model_dump())
+        self.item = None
+
+
+class MessageStream(_ItemStream):
+    """The model's answer text."""
+
+    prefix = "msg"
+    delta_event = ev.TEXT_DELTA
+    done_event = ev.TEXT_DONE
+    extra = {"logprobs": []}
+
+    def new_item(self, item_id: str) -> BaseModel:
+        return MessageItem(id=item_id)
+
+    def new_part(self, text: str = "") -> BaseModel:
+        return OutputText(text=text)
+
+
+class ReasoningStream(_ItemStream):
+    """The model's reasoning, shown as it thinks (or not at all when the caller opted out)."""
+
+    prefix = "rs"
+    delta_event = ev.REASONING_DELTA
+    done_event = ev.REASONING_DONE
+
+    def __init__(self, writer: TurnWriter, secrets_: tuple[str, ...] = (), *, visible: bool = True) -> None:
+        super().__init__(writer, secrets_)
+        self.visible = visible
+
+    def new_item(self, item_id: str) -> BaseModel:
+        return ReasoningItem(id=item_id)
+
+    def new_part(self, text: str = "") -> BaseModel:
+        return ReasoningText(text=text)
+
+    async def text(self, delta: str) -> None:
+        if self.visible:
+            await super().text(delta)
