@@ -33,7 +33,6 @@ class Completion:
     cached_tokens: int = 0
     finish_reason: str | None = None
     duration_ms: int = 0
-    reasoning_field: str | None = None  # the delta field the model's reasoning arrived in
 
     def assistant_message(self) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": self.text or None}
@@ -117,16 +116,12 @@ class ChunkReader:
         for name in ("reasoning_content", "reasoning"):
             value = delta.get(name)
             if isinstance(value, str) and value:
-                self.result.reasoning_field = self.result.reasoning_field or name
                 return value
         details = delta.get("reasoning_details")
         if isinstance(details, list):
             parts = [d.get("text") or d.get("summary") or "" for d in details
                      if isinstance(d, dict) and d.get("type") in ("reasoning.text", "reasoning.summary")]
-            text = "".join(p for p in parts if isinstance(p, str))
-            if text:
-                self.result.reasoning_field = self.result.reasoning_field or "reasoning_details"
-            return text
+            return "".join(p for p in parts if isinstance(p, str))
         return ""
 
     def _tool_fragment(self, fragment: dict[str, Any]) -> None:

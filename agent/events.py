@@ -62,22 +62,10 @@ def apply(state: ResponseObject, event: dict[str, Any]) -> ResponseObject:
         else:
             assert isinstance(target, MessageItem)
             target.content.append(OutputText.model_validate(event["part"]))
-    elif kind == REASONING_DELTA:
-        reasoning = state.output[event["output_index"]]
-        assert isinstance(reasoning, ReasoningItem)
-        reasoning.content[event["content_index"]].text += event["delta"]
-    elif kind == REASONING_DONE:
-        reasoning = state.output[event["output_index"]]
-        assert isinstance(reasoning, ReasoningItem)
-        reasoning.content[event["content_index"]].text = event["text"]
-    elif kind == TEXT_DELTA:
-        message = state.output[event["output_index"]]
-        assert isinstance(message, MessageItem)
-        message.content[event["content_index"]].text += event["delta"]
-    elif kind == TEXT_DONE:
-        message = state.output[event["output_index"]]
-        assert isinstance(message, MessageItem)
-        message.content[event["content_index"]].text = event["text"]
+    elif kind in (TEXT_DELTA, REASONING_DELTA):
+        _part(state, event).text += event["delta"]
+    elif kind in (TEXT_DONE, REASONING_DONE):
+        _part(state, event).text = event["text"]
     elif kind == ARTIFACT_CREATED:
         artifact = Artifact.model_validate(event["artifact"])
         if all(Artifact.model_validate(a).key != artifact.key for a in state.artifacts):
@@ -113,6 +101,13 @@ def _add_cost(usage: Usage, usd: float) -> Usage:
     usage.cost_usd = round(usage.cost_usd + usd, 6)
     usage.session_cost_usd = round(usage.session_cost_usd + usd, 6)
     return usage
+
+
+def _part(state: ResponseObject, event: dict[str, Any]) -> OutputText | ReasoningText:
+    """The content part a text or reasoning event addresses (a message's or a reasoning item's)."""
+    item = state.output[event["output_index"]]
+    assert isinstance(item, (MessageItem, ReasoningItem))
+    return item.content[event["content_index"]]
 
 
 def _set_item(state: ResponseObject, index: int, item: MessageItem | McpCallItem | ReasoningItem) -> None:

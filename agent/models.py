@@ -198,6 +198,7 @@ ITEM_MODELS: dict[str, type[BaseModel]] = {"message": MessageItem, "mcp_call": M
 
 class InputTokensDetails(BaseModel):
     cached_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 class OutputTokensDetails(BaseModel):

@@ -10,7 +10,6 @@ so a history restored from the store, compacted or chained renders the same way.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -103,11 +102,3 @@ def _keeps(replay: Replay, has_tool_calls: bool, in_current_turn: bool) -> bool:
 
 def reasoning_chars(message: dict[str, Any]) -> int:
     return len(message.get(REASONING_KEY) or "")
-
-
-def parse_overrides(raw: str | dict[str, str] | None) -> dict[str, str]:
-    """``ML_INTERN_REASONING_REPLAY``: a JSON object {model-id prefix: replay mode}."""
-    if not raw:
-        return {}
-    value = json.loads(raw) if isinstance(raw, str) else raw
-    return {str(k): Replay(v).value for k, v in value.items()}

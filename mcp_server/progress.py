@@ -60,6 +60,8 @@ class ProgressReporter:
             return None
         if kind in (ev.ITEM_ADDED, ev.ITEM_DONE):
             item = event.get("item") or {}
+            if item.get("type") == "reasoning":
+                return "thinking" if kind == ev.ITEM_ADDED else None
             if item.get("type") != "mcp_call":
                 return "writing answer" if kind == ev.ITEM_ADDED else None
             name = item.get("name") or "tool"

@@ -77,6 +77,9 @@ class TaskSnapshot(BaseModel):
         default_factory=list, description="Deduplicated Hub resources the run created, with URLs.")
     pending_approval: dict[str, Any] | None = Field(
         None, description="When paused for approval: the actions waiting and the budget context.")
+    reasoning_summary: str | None = Field(
+        None, description="The start of the model's latest reasoning (its thinking before the last answer or tool "
+                          "call), shortened; null when the model did not reason or the caller turned it off.")
     plan: list[dict[str, str]] | None = Field(
         None, description="The agent's latest plan: steps with status pending / in_progress / completed / skipped.")
     error: ErrorInfo | None = None

@@ -2,12 +2,13 @@
 
 from typing import Any
 
-from agent.models import McpCallItem, ResponseObject
+from agent.models import McpCallItem, ReasoningItem, ResponseObject
 
 from .results import ArtifactRef, ErrorInfo, IncompleteInfo, TaskSnapshot, ToolCallSummary, UsageInfo
 
 ARGUMENTS_PREVIEW_CHARS = 300
 OUTPUT_PREVIEW_CHARS = 500
+REASONING_PREVIEW_CHARS = 300
 
 
 def truncate_text(text: str | None, limit: int) -> str | None:
@@ -23,6 +24,16 @@ def tool_summary(item: McpCallItem | dict[str, Any]) -> ToolCallSummary:
         arguments_preview=truncate_text(str(data.get("arguments") or ""), ARGUMENTS_PREVIEW_CHARS) or "",
         output_preview=truncate_text(data.get("output"), OUTPUT_PREVIEW_CHARS),
         error=truncate_text(data.get("error"), OUTPUT_PREVIEW_CHARS))
+
+
+def reasoning_summary(state: ResponseObject) -> str | None:
+    """The latest reasoning, shortened: an assistant shows what the agent is thinking without the whole text."""
+    for item in reversed(state.output):
+        if isinstance(item, ReasoningItem):
+            text = " ".join("".join(part.text for part in item.content).split())
+            if text:
+                return truncate_text(text, REASONING_PREVIEW_CHARS)
+    return None
 
 
 def next_step(state: ResponseObject, last_sequence: int) -> str:
@@ -62,7 +73,7 @@ def render_snapshot(state: ResponseObject, last_sequence: int, *, new_text: str 
         new_output_text=new_text if delta_view else None,
         tool_calls=[tool_summary(i) for i in items],
         artifacts=[ArtifactRef.model_validate(a) for a in state.artifacts],
-        pending_approval=state.pending_approval, plan=state.plan,
+        pending_approval=state.pending_approval, plan=state.plan, reasoning_summary=reasoning_summary(state),
         error=ErrorInfo(code=state.error.code, message=state.error.message) if state.error else None,
         incomplete_details=(IncompleteInfo(reason=state.incomplete_details.reason)
                             if state.incomplete_details else None),

@@ -208,3 +208,33 @@ async def test_invalid_script_is_400(client):
         await client.chat.completions.create(
             model=KIMI, messages=[{"role": "user", "content": "```emulator-script\n[{\"sey\": 1}]\n```"}])
     assert exc.value.code == "emulator_script_invalid"
+
+
+async def test_thinking_fields_budget_and_lenient_replay(client, emulator):
+    # gpt-oss streams `reasoning`; a step's own thought replaces the default one.
+    stream = await client.chat.completions.create(
+        model="openai/gpt-oss-120b:groq", stream=True,
+        messages=[{"role": "user", "content": script({"think": "Short plan.", "say": "Hi."})}])
+    chunks = [c async for c in stream]
+    assert "".join(getattr(c.choices[0].delta, "reasoning", None) or "" for c in chunks if c.choices) == "Short plan."
+
+    # Reasoning that does not fit the output budget: finish "length", no content, the whole budget billed.
+    resp = await client.chat.completions.create(
+        model=KIMI, max_tokens=500,
+        messages=[{"role": "user", "content": script({"think": "long", "think_tokens": 900, "say": "never"})}])
+    assert resp.choices[0].finish_reason == "length" and resp.choices[0].message.content is None
+    assert resp.choices[0].message.model_extra["reasoning_content"] == "long"
+    assert resp.usage.completion_tokens == resp.usage.completion_tokens_details.reasoning_tokens == 500
+
+    # Lenient mode accepts a tool-call history without reasoning.
+    history = [{"role": "user", "content": "hi"},
+               {"role": "assistant", "content": None, "tool_calls": [
+                   {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+               {"role": "tool", "tool_call_id": "c", "content": "x"}]
+    with pytest.raises(openai.BadRequestError):
+        await client.chat.completions.create(model=KIMI, messages=history)
+    emulator.state.reasoning_replay = "lenient"
+    try:
+        assert (await client.chat.completions.create(model=KIMI, messages=history)).choices[0].message.content
+    finally:
+        emulator.state.reasoning_replay = "strict"
