@@ -6,9 +6,10 @@ choice is requested (``n`` is never sent), so only choice 0 is read.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from agent.reasoning import REASONING_KEY
 
@@ -81,8 +82,8 @@ class ChunkReader:
         if not data or data == "[DONE]":
             return None
         try:
-            chunk = json.loads(data)
-        except json.JSONDecodeError:
+            chunk = orjson.loads(data)
+        except orjson.JSONDecodeError:
             return None  # a provider's stray non-JSON line is not worth failing a turn over
         return self.feed(chunk) if isinstance(chunk, dict) else None
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+from agent.hf_hosts import HttpClient
 
 from agent.live_catalog import CATALOG_TIMEOUT_SECONDS, LiveCatalog
 
@@ -83,7 +83,7 @@ def resolve_price(table: ProviderPrices, model: str) -> TokenPrice:
     return TokenPrice(*FALLBACK_TOKEN_PRICE, source="fallback")
 
 
-async def _fetch_router_models(http: httpx.AsyncClient, router_url: str) -> ProviderPrices | None:
+async def _fetch_router_models(http: HttpClient, router_url: str) -> ProviderPrices | None:
     reply = await http.get(f"{router_url}/models", timeout=CATALOG_TIMEOUT_SECONDS)
     return parse_router_models(reply.json()) if reply.status_code == 200 else None
 
@@ -96,6 +96,6 @@ class PriceCatalog:
         self._catalog: LiveCatalog[ProviderPrices] = LiveCatalog(
             _fetch_router_models, {}, ttl_seconds=ttl_seconds, retry_seconds=retry_seconds, clock=clock)
 
-    async def price(self, http: httpx.AsyncClient, router_url: str, model: str) -> TokenPrice:
+    async def price(self, http: HttpClient, router_url: str, model: str) -> TokenPrice:
         table, _live = await self._catalog.get(http, router_url)
         return resolve_price(table, model)

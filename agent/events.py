@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+import orjson
+
 from agent.models import (
     ITEM_MODELS, Artifact, IncompleteDetails, McpCallItem, MessageItem, OutputText, ReasoningItem, ReasoningText,
     ResponseError, ResponseObject, Usage,
@@ -41,6 +43,24 @@ SNAPSHOT_EVENTS = frozenset({CREATED, QUEUED, IN_PROGRESS, COMPLETED, FAILED, IN
 STREAM_END_EVENTS = frozenset({COMPLETED, FAILED, INCOMPLETE, CANCELLED})
 # Events that may wait for a group commit; every other event is committed before the run goes on.
 DEFERRABLE_EVENTS = frozenset({TEXT_DELTA, REASONING_DELTA, TOOL_LOG, LLM_CALL, ACTION_COST})
+
+
+class WireEvent(dict):
+    """An event as committed. Its JSON is encoded once, on first use, and the same bytes go to every subscriber
+    that sends it (events are never modified after they are emitted)."""
+
+    __slots__ = ("_json",)
+
+    def json(self) -> bytes:
+        try:
+            return self._json
+        except AttributeError:
+            self._json = orjson.dumps(self)
+            return self._json
+
+
+def event_json(event: dict[str, Any]) -> bytes:
+    return event.json() if isinstance(event, WireEvent) else orjson.dumps(event)
 
 
 def snapshot_event(event_type: str, response: ResponseObject) -> dict[str, Any]:

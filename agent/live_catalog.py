@@ -13,6 +13,8 @@ from typing import Generic, TypeVar
 
 import httpx
 
+from agent.hf_hosts import HttpClient
+
 T = TypeVar("T")
 # A catalog read sits on a turn's start or an action's estimate: a slow Hub costs this much at most, once a minute.
 CATALOG_TIMEOUT_SECONDS = 5.0
@@ -37,7 +39,7 @@ class LiveCatalog(Generic[T]):
         entry = self._cache.get(base_url.rstrip("/"))
         return (self.fallback, False) if entry is None else (entry[1], entry[2])
 
-    async def get(self, http: httpx.AsyncClient, base_url: str) -> tuple[T, bool]:
+    async def get(self, http: HttpClient, base_url: str) -> tuple[T, bool]:
         base_url = base_url.rstrip("/")
         entry = self._cache.get(base_url)
         if entry is not None and entry[0] > self._clock():

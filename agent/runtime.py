@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from agent.hf_hosts import HfOnlyBearerAuth
+from agent.hf_hosts import CallerHttp, HfOnlyBearerAuth
 from agent.identity import Identity, token_fingerprint
 from agent.llm import ModelClient, RouterClient
 from agent.settings import Settings
@@ -23,7 +23,7 @@ class SessionRuntime:
     session_id: str
     identity: Identity
     llm: ModelClient  # the process's router pool, bound to this caller's token
-    http: httpx.AsyncClient
+    http: CallerHttp  # the process's Hub client, carrying this caller's token per request
     fingerprint: str
     last_active: float = field(default_factory=time.monotonic)
     turn: asyncio.Task | None = None
@@ -34,14 +34,12 @@ class SessionRuntime:
     def busy(self) -> bool:
         return self.turn is not None and not self.turn.done()
 
-    async def close(self) -> None:
-        await self.http.aclose()
-
 
 @dataclass
 class RuntimeRegistry:
     settings: Settings
     router: RouterClient
+    hub: httpx.AsyncClient  # shared by every session; holds no credential
     _runtimes: dict[str, SessionRuntime] = field(default_factory=dict)
 
     def get(self, session_id: str) -> SessionRuntime | None:
@@ -52,14 +50,12 @@ class RuntimeRegistry:
         fingerprint = token_fingerprint(identity.secret())
         runtime = self._runtimes.get(session_id)
         if runtime is not None and runtime.fingerprint != fingerprint and not runtime.busy:
-            await runtime.close()
-            runtime = None
+            runtime = None  # a new token for the session: rebind (nothing to close, the clients are shared)
         if runtime is None:
             runtime = SessionRuntime(
                 session_id=session_id, identity=identity, fingerprint=fingerprint,
                 llm=self.router.bind(identity.secret(), session_id),
-                http=httpx.AsyncClient(auth=HfOnlyBearerAuth(identity.secret(), self.settings), timeout=30.0,
-                                       follow_redirects=True, headers={"user-agent": "ml-intern-api/0.1"}))
+                http=CallerHttp(self.hub, HfOnlyBearerAuth(identity.secret(), self.settings)))
             self._runtimes[session_id] = runtime
         runtime.last_active = time.monotonic()
         return runtime
@@ -81,7 +77,6 @@ class RuntimeRegistry:
                 if not r.busy and now - r.last_active >= self.settings.idle_eviction_seconds]
         for runtime in idle:
             del self._runtimes[runtime.session_id]
-            await runtime.close()
         return [r.session_id for r in idle]
 
     async def stop_turns(self) -> None:
@@ -93,6 +88,4 @@ class RuntimeRegistry:
 
     async def close_all(self) -> None:
         await self.stop_turns()
-        for runtime in list(self._runtimes.values()):
-            await runtime.close()
         self._runtimes.clear()

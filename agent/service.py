@@ -23,6 +23,7 @@ from agent.bus import EventBus
 from agent.follow import ResponseFollower
 from agent.errors import (Conflict, InvalidRequest, NotFound, RateLimited, ServiceError, Unavailable,
                           response_not_found)
+from agent.hf_hosts import shared_client
 from agent.identity import Identity, IdentityResolver
 from agent.llm import RouterClient, ToolCall
 from agent.loop import Resume
@@ -46,8 +47,10 @@ from agent.writer import TurnWriter
 log = logging.getLogger("ml_intern.service")
 
 MAX_IDEMPOTENCY_KEY_CHARS = 255
-# How often a waiting stream re-reads the store when no in-process event arrives (covers other replicas) on
-# SQLite and while the PostgreSQL LISTEN connection is down; with LISTEN up, ``settings.store_poll_seconds``.
+# How often a waiting stream re-reads the store when no in-process event arrives, while the PostgreSQL LISTEN
+# connection is down (other replicas' commits are then seen only this way). With LISTEN up, and on SQLite (one
+# process: every commit is published on the in-process bus), the store is only a backstop:
+# ``settings.store_poll_seconds``.
 STORE_POLL_SECONDS = 1.0
 # The owner's safety net for cancel requests of other replicas (NOTIFY delivers them at once): one query per tick,
 # only while it runs turns; faster while LISTEN is down, so a cancel still lands well under a second.
@@ -66,7 +69,8 @@ class AgentService:
         self.bus = EventBus()
         self.listener: PgListener | None = None
         self.router = RouterClient.create(settings.router_url, timeout=settings.llm_timeout_seconds)
-        self.runtimes = RuntimeRegistry(settings, self.router)
+        self._http = http or shared_client()
+        self.runtimes = RuntimeRegistry(settings, self.router, self._http)
         collections = SessionCollections()
         if tools is None:
             code_runner = MontyRunner(max_sessions=settings.code_mode_max_sessions,
@@ -76,7 +80,6 @@ class AgentService:
             tools = default_tools(collections, code_runner)
         self.runner = TurnRunner(settings=settings, store=store, tools=tools, replica_id=self.replica_id,
                                  collections=collections)
-        self._http = http
         self._owner_locks: dict[str, asyncio.Lock] = {}
         self._response_locks: dict[str, asyncio.Lock] = {}
         self._background: list[asyncio.Task] = []
@@ -89,7 +92,7 @@ class AgentService:
     async def start(cls, settings: Settings, *, tools: list[Tool] | None = None) -> "AgentService":
         await asyncio.to_thread(migrate.upgrade, settings.database_url)
         store = Store.connect(settings.database_url)
-        http = httpx.AsyncClient(timeout=30.0)
+        http = shared_client()
         service = cls(settings, store, IdentityResolver(settings, http), tools, http=http)
         await service.recover()
         service._background = [asyncio.create_task(service._housekeeping(), name="ml-intern-housekeeping")]
@@ -116,8 +119,7 @@ class AgentService:
             if aclose is not None:
                 await aclose()
         await self.store.close()
-        if self._http is not None:
-            await self._http.aclose()
+        await self._http.aclose()
 
     async def drain(self) -> None:
         """Shutting down: refuse new turns and stop this replica's running ones now, so that open streams receive
@@ -192,7 +194,7 @@ class AgentService:
         return False
 
     def _store_poll_seconds(self) -> float:
-        if self.listener is not None and self.listener.connected.is_set():
+        if self.store.is_sqlite or (self.listener is not None and self.listener.connected.is_set()):
             return self.settings.store_poll_seconds
         return STORE_POLL_SECONDS
 
@@ -338,6 +340,14 @@ class AgentService:
         row = await self._owned_response(identity, response_id)
         self.runtimes.touch(row.session_id)
         return ResponseObject.model_validate(row.snapshot)
+
+    async def get_json(self, identity: Identity, response_id: str) -> bytes:
+        """The response object as stored JSON (what ``get`` returns, without parsing and re-serialising it)."""
+        found = await self.store.snapshot_json(response_id) if _plausible_id(response_id) else None
+        if found is None or found[0] != identity.user_id:
+            raise response_not_found(response_id)
+        self.runtimes.touch(found[1])
+        return found[2].encode()
 
     async def snapshot(self, identity: Identity, response_id: str) -> tuple[ResponseObject, int]:
         """The response and the sequence number of the last event it reflects (one read: both are written in

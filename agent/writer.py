@@ -44,6 +44,7 @@ class TurnWriter:
         self._spend_dirty = False
         self._lock = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
+        self._last_flush = float("-inf")  # loop time of the last commit
         self._background: set[asyncio.Task] = set()
 
     @property
@@ -53,7 +54,8 @@ class TurnWriter:
     async def emit(self, event_type: str, **payload: Any) -> dict[str, Any]:
         if event_type in ev.DEFERRABLE_EVENTS:
             return self.emit_deferred(event_type, **payload)
-        event = redact({"type": event_type, **payload, "sequence_number": self._next_seq}, self._secrets)
+        event = ev.WireEvent(redact({"type": event_type, **payload, "sequence_number": self._next_seq},
+                                    self._secrets))
         self._next_seq += 1
         self.state = ev.apply(self.state, event)
         self._pending.append(event)
@@ -63,7 +65,8 @@ class TurnWriter:
     def emit_deferred(self, event_type: str, **payload: Any) -> dict[str, Any]:
         """Emit an event that may wait for the next group commit, without awaiting (safe in ``finally``)."""
         assert event_type in ev.DEFERRABLE_EVENTS, event_type
-        event = redact({"type": event_type, **payload, "sequence_number": self._next_seq}, self._secrets)
+        event = ev.WireEvent(redact({"type": event_type, **payload, "sequence_number": self._next_seq},
+                                    self._secrets))
         self._next_seq += 1
         self.state = ev.apply(self.state, event)
         self._pending.append(event)
@@ -106,9 +109,12 @@ class TurnWriter:
         self._spend_dirty = True
 
     def _schedule_flush(self) -> None:
+        # Leading edge: after a quiet spell the first delta is committed (and reaches streams) at once; later
+        # ones within ``delta_flush_ms`` of the last commit wait for the next group commit.
         if self._timer is None:
             loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(self._flush_delay, self._flush_soon)
+            wait = self._last_flush + self._flush_delay - loop.time()
+            self._timer = loop.call_later(max(0.0, wait), self._flush_soon)
 
     def _flush_soon(self) -> None:
         self._timer = None
@@ -125,6 +131,7 @@ class TurnWriter:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+            self._last_flush = asyncio.get_running_loop().time()
             if not (self._pending or self._pending_transcript or self._pending_artifacts or self._spend_dirty):
                 return
             batch, self._pending = self._pending, []

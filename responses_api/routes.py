@@ -100,7 +100,7 @@ async def retrieve_response(request: Request) -> Response:
         starting_after = _starting_after(request)
         await service.get(identity, response_id)  # 404 before the stream starts
         return sse_response(service.subscribe(identity, response_id, starting_after=starting_after))
-    return JSONResponse((await service.get(identity, response_id)).public())
+    return Response((await service.get_json(identity, response_id)), media_type="application/json")
 
 
 async def response_events(request: Request) -> Response:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.responses import StreamingResponse
+
+from agent.events import event_json
 
 # A single comment line, never followed by a blank line: a blank line would dispatch an event with no data,
 # which the SDK's decoder fails on.
@@ -14,8 +15,7 @@ KEEPALIVE = b": keep-alive\n"
 
 
 def frame(event: dict[str, Any]) -> bytes:
-    data = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
-    return f"id: {event['sequence_number']}\nevent: {event['type']}\ndata: {data}\n\n".encode()
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (event["sequence_number"], event["type"].encode(), event_json(event))
 
 
 async def _frames(events: AsyncIterator[dict[str, Any] | None]) -> AsyncIterator[bytes]:

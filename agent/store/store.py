@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, insert, select, text, update
+import orjson
+from sqlalchemy import Text, cast, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from agent.models import RUNNING_STATUSES
@@ -23,6 +24,11 @@ RESPONSES = ResponseRow.__table__
 EVENTS = EventRow.__table__
 ARTIFACTS = ArtifactRow.__table__
 TRANSCRIPT = TranscriptRow.__table__
+
+
+def _dumps(value: Any) -> str:
+    # JSON columns (events, snapshots, transcript) are written on every commit: orjson is several times faster.
+    return orjson.dumps(value).decode()
 
 
 class _HeadMoved(Exception):
@@ -68,7 +74,8 @@ class Store:
         url = async_url(database_url)
         is_sqlite = url.startswith("sqlite")
         if is_sqlite:
-            engine = create_async_engine(url, connect_args={"timeout": 30})
+            engine = create_async_engine(url, connect_args={"timeout": 30}, json_serializer=_dumps,
+                                         json_deserializer=orjson.loads)
 
             @sa_event.listens_for(engine.sync_engine, "connect")
             def _pragmas(dbapi_connection, _record):  # pragma: no cover - exercised by every test
@@ -79,7 +86,8 @@ class Store:
                 cursor.execute("PRAGMA busy_timeout=30000")
                 cursor.close()
         else:
-            engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                                         json_serializer=_dumps, json_deserializer=orjson.loads)
         return cls(engine=engine, is_sqlite=is_sqlite)
 
     async def ping(self) -> bool:
@@ -210,6 +218,15 @@ class Store:
         async with self.engine.connect() as conn:
             found = (await conn.execute(select(RESPONSES).where(RESPONSES.c.id == response_id))).mappings().first()
         return ResponseRow.model_validate(dict(found)) if found else None
+
+    async def snapshot_json(self, response_id: str) -> tuple[str, str, str] | None:
+        """(owner id, session id, the response object as stored JSON text): a read served as it was written,
+        with no parse or re-serialisation."""
+        async with self.engine.connect() as conn:
+            found = (await conn.execute(select(RESPONSES.c.owner_id, RESPONSES.c.session_id,
+                                               cast(RESPONSES.c.snapshot, Text))
+                                        .where(RESPONSES.c.id == response_id))).first()
+        return (found[0], found[1], found[2]) if found else None
 
     async def find_idempotent(self, owner_id: str, key: str) -> ResponseRow | None:
         async with self.engine.connect() as conn:

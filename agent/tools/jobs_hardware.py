@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+from agent.hf_hosts import HttpClient
 
 from agent.live_catalog import CATALOG_TIMEOUT_SECONDS, LiveCatalog
 from agent.tools.base import ToolContext
@@ -78,7 +78,7 @@ def parse_hardware(payload: Any) -> dict[str, Flavor]:
     return flavors
 
 
-async def _fetch_hardware(http: httpx.AsyncClient, hub_url: str) -> dict[str, Flavor] | None:
+async def _fetch_hardware(http: HttpClient, hub_url: str) -> dict[str, Flavor] | None:
     reply = await http.get(f"{hub_url}/api/jobs/hardware", timeout=CATALOG_TIMEOUT_SECONDS)
     return parse_hardware(reply.json()) if reply.status_code == 200 else None
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import httpx
 from pydantic import SecretStr
 
-from agent.hf_hosts import HfOnlyBearerAuth
+from agent.hf_hosts import CallerHttp, HfOnlyBearerAuth
 from agent.identity import Identity
 from agent.models import Artifact
 from agent.settings import Settings
@@ -52,7 +52,8 @@ async def tool_context(hub_url: str, token: str = "hf_emu_alice",
     settings = Settings(hub_url=hub_url, router_url=f"{hub_url}/v1", datasets_server_url=hub_url,
                         database_url="sqlite://")
     recorder = Recorder()
-    async with httpx.AsyncClient(auth=HfOnlyBearerAuth(token, settings)) as http:
+    async with httpx.AsyncClient() as shared:
+        http = CallerHttp(shared, HfOnlyBearerAuth(token, settings))
         yield ToolContext(identity=identity_for(token), settings=settings,
                           session_id=session_id or f"sess_{secrets.token_hex(16)}",
                           response_id=f"resp_{secrets.token_hex(16)}", http=http, log=recorder.log,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import httpx
 from pydantic import SecretStr
 
-from agent.hf_hosts import HfOnlyBearerAuth
+from agent.hf_hosts import CallerHttp, HfOnlyBearerAuth
 from agent.identity import Identity
 from agent.models import Artifact
 from agent.settings import Settings
@@ -50,11 +50,14 @@ def identity_for(token: str) -> Identity:
 
 @asynccontextmanager
 async def tool_context(url: str, token: str = "hf_emu_alice", *, transport: httpx.AsyncBaseTransport | None = None,
-                       ) -> AsyncIterator[tuple[ToolContext, Collected]]:
+                       datasets_server_url: str | None = None) -> AsyncIterator[tuple[ToolContext, Collected]]:
     settings = settings_for(url)
+    if datasets_server_url is not None:
+        settings = settings.model_copy(update={"datasets_server_url": datasets_server_url})
     collected = Collected()
-    async with httpx.AsyncClient(auth=HfOnlyBearerAuth(token, settings), transport=transport, timeout=30.0,
-                                 follow_redirects=True) as http:
+    # As in the server: one shared client without a credential, the caller's token added per request.
+    async with httpx.AsyncClient(transport=transport, timeout=30.0, follow_redirects=True) as shared:
+        http = CallerHttp(shared, HfOnlyBearerAuth(token, settings))
         yield ToolContext(identity=identity_for(token), settings=settings, session_id=f"sess_{secrets.token_hex(8)}",
                           response_id=f"resp_{secrets.token_hex(16)}", http=http, log=collected.log,
                           record_artifact=collected.record_artifact), collected

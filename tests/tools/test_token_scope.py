@@ -56,12 +56,8 @@ async def test_docs_redirect_off_hugging_face_is_refused_before_following():
 
 async def test_every_tool_sends_the_token_to_hugging_face_hosts_only(runner):
     with run_emulator() as hub, run_emulator() as viewer, run_emulator() as foreign:
-        async with tool_context(hub.url) as (ctx, _):
-            # datasets-server on its own host, as in production.
-            ctx.settings = ctx.settings.model_copy(update={"datasets_server_url": viewer.url})
-            from agent.hf_hosts import HfOnlyBearerAuth
-
-            ctx.http.auth = HfOnlyBearerAuth("hf_emu_alice", ctx.settings)
+        # datasets-server on its own host, as in production.
+        async with tool_context(hub.url, datasets_server_url=viewer.url) as (ctx, _):
             await call(HubSearch(), ctx, search="qwen", limit=2)
             await call(HubRepoDetails(), ctx, repo_id="BAAI/bge-m3")
             await call(PaperSearch(), ctx, query="lora")

@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from agent.hf_hosts import HttpClient
+
 from agent.tools.code_mode import contracts as c
 from agent.tools.code_mode import helpers_content as content
 from agent.tools.code_mode import helpers_repos as repos
@@ -164,7 +166,7 @@ HELPERS: tuple[HelperSpec, ...] = _helpers()
 HELPERS_BY_NAME: dict[str, HelperSpec] = {s.name: s for s in HELPERS}
 
 
-async def invoke(spec: HelperSpec, *, http: httpx.AsyncClient, hub_url: str, username: str | None, budget: Budget,
+async def invoke(spec: HelperSpec, *, http: HttpClient, hub_url: str, username: str | None, budget: Budget,
                  args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     """Run one helper call from a script; contract violations come back as ``ok=False`` before any Hub call."""
     try:
@@ -194,7 +196,7 @@ async def invoke(spec: HelperSpec, *, http: httpx.AsyncClient, hub_url: str, use
     return envelope_ok(items, {**base, **meta, **accounting})
 
 
-def script_functions(*, http: httpx.AsyncClient, hub_url: str, username: str | None,
+def script_functions(*, http: HttpClient, hub_url: str, username: str | None,
                      budget: Budget) -> dict[str, Callable[..., Awaitable[dict[str, Any]]]]:
     """The ``hf_*`` callables a script may await, bound to one caller and one budget."""
 

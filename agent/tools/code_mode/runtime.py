@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from agent.hf_hosts import HttpClient
+
 # Bounds a single listing so one call cannot page through the whole Hub.
 MAX_LISTING_ROWS = 10_000
 
@@ -65,7 +67,7 @@ class Budget:
 class ScriptRun:
     """One helper invocation's view: the caller's Hub client plus the shared budget (counts its own calls too)."""
 
-    http: httpx.AsyncClient
+    http: HttpClient
     hub_url: str
     username: str | None
     budget: Budget
