@@ -48,8 +48,18 @@ class ResponseFollower:
 
     async def subscribe(self, response_id: str, *, starting_after: int = -1) -> AsyncIterator[dict[str, Any] | None]:
         """Yields events in sequence order until the turn's end event, and ``None`` as a keep-alive tick when nothing
-        happened for ``sse_keepalive_seconds``. Subscribes before replaying so nothing is missed; duplicates are
-        dropped by sequence number."""
+        happened for ``sse_keepalive_seconds``."""
+        async for batch in self.subscribe_batches(response_id, starting_after=starting_after):
+            if batch is None:
+                yield None
+                continue
+            for event in batch:
+                yield event
+
+    async def subscribe_batches(self, response_id: str, *,
+                                starting_after: int = -1) -> AsyncIterator[list[dict[str, Any]] | None]:
+        """Like ``subscribe``, a committed batch at a time (so a stream writes a group commit in one send).
+        Subscribes before replaying so nothing is missed; duplicates are dropped by sequence number."""
         sub = self.bus.subscribe(response_id)
         last = starting_after
         from_store = True
@@ -59,13 +69,13 @@ class ResponseFollower:
                 if from_store:
                     while True:
                         replayed = await self.store.events_after(response_id, last, REPLAY_PAGE)
-                        for event in replayed:
-                            last = event["sequence_number"]
-                            yield event
-                            if event["type"] in ev.STREAM_END_EVENTS:
-                                return
                         if replayed:
+                            last = replayed[-1]["sequence_number"]
                             idle_since = time.monotonic()
+                            ended = _through_end(replayed)
+                            yield ended or replayed
+                            if ended:
+                                return
                         if len(replayed) < REPLAY_PAGE:
                             break
                     row = await self.store.get_response(response_id)
@@ -81,6 +91,7 @@ class ResponseFollower:
                         idle_since = time.monotonic()
                         yield None
                     continue
+                fresh = []
                 for event in batch:
                     if event["sequence_number"] <= last:
                         continue
@@ -88,9 +99,20 @@ class ResponseFollower:
                         from_store = True  # a gap: fill it from the store
                         break
                     last = event["sequence_number"]
-                    yield event
-                    if event["type"] in ev.STREAM_END_EVENTS:
+                    fresh.append(event)
+                if fresh:
+                    idle_since = time.monotonic()
+                    ended = _through_end(fresh)
+                    yield ended or fresh
+                    if ended:
                         return
-                idle_since = time.monotonic()
         finally:
             self.bus.unsubscribe(sub)
+
+
+def _through_end(events: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The events up to and including the turn's end event, or None when the batch holds none."""
+    for index, event in enumerate(events):
+        if event["type"] in ev.STREAM_END_EVENTS:
+            return events[: index + 1]
+    return None

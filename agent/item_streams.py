@@ -46,8 +46,8 @@ class _ItemStream:
     async def _send(self, safe: str) -> None:
         if safe:
             self.text_so_far += safe
-            await self.writer.emit(self.delta_event, item_id=self.item.id, output_index=self.index,
-                                   content_index=0, delta=safe, **self.extra)
+            self.writer.emit_redacted_delta(self.delta_event, item_id=self.item.id, output_index=self.index,
+                                            content_index=0, delta=safe, **self.extra)
 
     async def finish(self, status: str) -> None:
         if self.item is None:

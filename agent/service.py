@@ -375,6 +375,13 @@ class AgentService:
         async for event in self.follower.subscribe(response_id, starting_after=starting_after):
             yield event
 
+    async def subscribe_batches(self, identity: Identity, response_id: str, *,
+                                starting_after: int = -1) -> AsyncIterator[list[dict[str, Any]] | None]:
+        """``subscribe``, a committed batch of events at a time (``None``: a keep-alive tick)."""
+        await self._owned_response(identity, response_id)
+        async for batch in self.follower.subscribe_batches(response_id, starting_after=starting_after):
+            yield batch
+
     async def list_artifacts(self, identity: Identity, *, response_id: str | None = None,
                              session_id: str | None = None) -> list[dict[str, Any]]:
         if (response_id is None) == (session_id is None):

@@ -65,8 +65,16 @@ class TurnWriter:
     def emit_deferred(self, event_type: str, **payload: Any) -> dict[str, Any]:
         """Emit an event that may wait for the next group commit, without awaiting (safe in ``finally``)."""
         assert event_type in ev.DEFERRABLE_EVENTS, event_type
-        event = ev.WireEvent(redact({"type": event_type, **payload, "sequence_number": self._next_seq},
-                                    self._secrets))
+        return self._defer(ev.WireEvent(redact({"type": event_type, **payload, "sequence_number": self._next_seq},
+                                               self._secrets)))
+
+    def emit_redacted_delta(self, event_type: str, **payload: Any) -> dict[str, Any]:
+        """A text or reasoning delta whose text a ``StreamRedactor`` already redacted: the whole-event pass is
+        skipped (it cost ~8% of relay time, for nothing)."""
+        assert event_type in (ev.TEXT_DELTA, ev.REASONING_DELTA), event_type
+        return self._defer(ev.WireEvent({"type": event_type, **payload, "sequence_number": self._next_seq}))
+
+    def _defer(self, event: ev.WireEvent) -> dict[str, Any]:
         self._next_seq += 1
         self.state = ev.apply(self.state, event)
         self._pending.append(event)

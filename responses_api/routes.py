@@ -83,7 +83,7 @@ async def create_response(request: Request) -> Response:
     service = _service(request)
     response = await service.submit(identity, create, idempotency_key=request.headers.get("idempotency-key"))
     if create.stream:
-        return sse_response(service.subscribe(identity, response.id, starting_after=-1))
+        return sse_response(service.subscribe_batches(identity, response.id, starting_after=-1))
     if not create.background:
         response = await service.wait(identity, response.id, timeout=create.wait_timeout_seconds)
     return JSONResponse(response.public())
@@ -99,7 +99,7 @@ async def retrieve_response(request: Request) -> Response:
     if stream in ("true", "1"):
         starting_after = _starting_after(request)
         await service.get(identity, response_id)  # 404 before the stream starts
-        return sse_response(service.subscribe(identity, response_id, starting_after=starting_after))
+        return sse_response(service.subscribe_batches(identity, response_id, starting_after=starting_after))
     return Response((await service.get_json(identity, response_id)), media_type="application/json")
 
 
@@ -109,7 +109,7 @@ async def response_events(request: Request) -> Response:
     response_id = request.path_params["response_id"]
     starting_after = _starting_after(request)
     await service.get(identity, response_id)
-    return sse_response(service.subscribe(identity, response_id, starting_after=starting_after))
+    return sse_response(service.subscribe_batches(identity, response_id, starting_after=starting_after))
 
 
 async def cancel_response(request: Request) -> Response:

@@ -18,11 +18,12 @@ def frame(event: dict[str, Any]) -> bytes:
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (event["sequence_number"], event["type"].encode(), event_json(event))
 
 
-async def _frames(events: AsyncIterator[dict[str, Any] | None]) -> AsyncIterator[bytes]:
-    async for event in events:
-        yield KEEPALIVE if event is None else frame(event)
+async def _frames(batches: AsyncIterator[list[dict[str, Any]] | None]) -> AsyncIterator[bytes]:
+    # A committed batch goes out in one send: one write per group commit, not one per event.
+    async for batch in batches:
+        yield KEEPALIVE if batch is None else b"".join(frame(event) for event in batch)
 
 
-def sse_response(events: AsyncIterator[dict[str, Any] | None]) -> StreamingResponse:
-    return StreamingResponse(_frames(events), media_type="text/event-stream",
+def sse_response(batches: AsyncIterator[list[dict[str, Any]] | None]) -> StreamingResponse:
+    return StreamingResponse(_frames(batches), media_type="text/event-stream",
                              headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
