@@ -45,6 +45,7 @@ class TurnWriter:
         self._lock = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
         self._last_flush = float("-inf")  # loop time of the last commit
+        self._redact_projection = False
         self._background: set[asyncio.Task] = set()
 
     @property
@@ -65,6 +66,10 @@ class TurnWriter:
     def emit_deferred(self, event_type: str, **payload: Any) -> dict[str, Any]:
         """Emit an event that may wait for the next group commit, without awaiting (safe in ``finally``)."""
         assert event_type in ev.DEFERRABLE_EVENTS, event_type
+        if event_type in (ev.TEXT_DELTA, ev.REASONING_DELTA):
+            # Redacted one by one, deltas can still join into a token in the projection: from now on the
+            # stored projection is redacted as a whole (the live streams use ``emit_redacted_delta`` instead).
+            self._redact_projection = True
         return self._defer(ev.WireEvent(redact({"type": event_type, **payload, "sequence_number": self._next_seq},
                                                self._secrets)))
 
@@ -126,7 +131,7 @@ class TurnWriter:
 
     def _flush_soon(self) -> None:
         self._timer = None
-        task = asyncio.ensure_future(self.flush())
+        task = asyncio.ensure_future(self._flush())  # nothing cancels this task: no shield needed
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -150,8 +155,11 @@ class TurnWriter:
             lease = ((self._lease[0], time.time() + self._lease[1]) if self._lease else (None, None)) if batch else None
             await self.store.append(Append(
                 response_id=self.response_id, expected_last_sequence=self._committed_seq, events=batch,
-                # Redacted as a whole too: a token split across text deltas is contiguous only in the projection.
-                snapshot=redact(self.state.public(), self._secrets), status=status, artifacts=artifacts,
+                # Every event was redacted when emitted, and deltas live with a token split across them included
+                # (StreamRedactor), so the projection built from them needs no second pass over its whole text on
+                # every commit — unless a delta came in unguarded.
+                snapshot=redact(self.state.public(), self._secrets) if self._redact_projection
+                else self.state.public(), status=status, artifacts=artifacts,
                 transcript=transcript,
                 lease=lease, session_spent_usd=self.session_spent_usd if spend_dirty else None,
                 session_id=self.session_id))

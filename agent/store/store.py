@@ -1,4 +1,5 @@
-"""Queries over the event log and its projections. One transaction per append: events, projection, artifacts, transcript."""
+"""Queries over the event log and its projections. An append is atomic (events, projection, artifacts,
+transcript); appends arriving together share a transaction (group commit)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,124 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event as sa_event
 import orjson
-from sqlalchemy import Text, cast, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Text, bindparam, cast, create_engine, func, insert, select, text, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from agent.models import RUNNING_STATUSES
 from agent.store.notify import CANCEL_CHANNEL, EVENTS_CHANNEL, events_payload
 from agent.store.tables import ArtifactRow, EventRow, ResponseRow, SessionRow, TranscriptRow
-from agent.store.urls import async_url, ensure_sqlite_directory
+from agent.store.urls import async_url, ensure_sqlite_directory, sync_url
 
 SESSIONS = SessionRow.__table__
 RESPONSES = ResponseRow.__table__
 EVENTS = EventRow.__table__
 ARTIFACTS = ArtifactRow.__table__
 TRANSCRIPT = TranscriptRow.__table__
+
+
+# Appends committed in one transaction at most (a bound on a group's size and on its retry cost).
+MAX_GROUP_APPENDS = 500
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - exercised by every test
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class _GroupConflict(Exception):
+    """A grouped move found a response moved by another writer: the group is retried an append at a time."""
+
+
+def _move_statement(statements: dict[tuple[str, ...], Any], columns: tuple[str, ...]):
+    """``UPDATE responses SET <columns> WHERE id = :_id AND last_sequence = :_expected``, built once per shape."""
+    statement = statements.get(columns)
+    if statement is None:
+        statement = statements[columns] = update(RESPONSES).where(
+            RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
+        ).values({column: bindparam(f"v_{column}") for column in columns})
+    return statement
+
+
+def _move_values(batch: Append, now: float) -> dict[str, Any]:
+    values: dict[str, Any] = {"snapshot": batch.snapshot, "status": batch.status, "updated_at": now}
+    if batch.events:
+        values["last_sequence"] = batch.events[-1]["sequence_number"]
+    if batch.lease is not None:
+        values["owner_replica"], values["lease_expires_at"] = batch.lease
+    if batch.status not in RUNNING_STATUSES:
+        values["cancel_requested_at"] = None  # a request applies to the run it was made for
+    return values
+
+
+def _write_group(conn: Connection, batches: Sequence[Append], now: float, notify_origin: str, is_sqlite: bool,
+                 statements: dict[tuple[str, ...], Any]) -> list[Exception | None]:
+    """Every append of ``batches`` in the caller's transaction. Each response row is moved guarded by the
+    sequence its writer expects, so the check and the move are one statement; rows of the same shape move in one
+    executemany where the driver counts rows per batch (SQLite). A lone append that conflicts is skipped (its
+    outcome is the ``SequenceConflict``) before it writes anything; a conflict inside a grouped move raises
+    ``_GroupConflict`` (the caller rolls back and retries an append at a time)."""
+    outcomes: list[Exception | None] = []
+    written: list[Append] = []
+    shapes: dict[tuple[str, ...], list[tuple[Append, dict[str, Any]]]] = {}
+    for batch in batches:
+        values = _move_values(batch, now)
+        params = {"_id": batch.response_id, "_expected": batch.expected_last_sequence,
+                  **{f"v_{column}": value for column, value in values.items()}}
+        shapes.setdefault(tuple(values), []).append((batch, params))
+    grouped = conn.dialect.supports_sane_multi_rowcount
+    for columns, members in shapes.items():
+        statement = _move_statement(statements, columns)
+        if grouped and len(members) > 1:
+            moved = conn.execute(statement, [params for _, params in members])
+            if moved.rowcount != len(members):
+                raise _GroupConflict()
+            written.extend(batch for batch, _ in members)
+            continue
+        for batch, params in members:
+            if conn.execute(statement, params).rowcount == 1:
+                written.append(batch)
+    for batch in batches:
+        if any(batch is w for w in written):
+            outcomes.append(None)
+            continue
+        last = conn.execute(select(RESPONSES.c.last_sequence).where(RESPONSES.c.id == batch.response_id)).scalar()
+        outcomes.append(SequenceConflict(
+            f"{batch.response_id}: expected last sequence {batch.expected_last_sequence}, found {last}"))
+    events = [{"response_id": b.response_id, "sequence_number": e["sequence_number"], "type": e["type"], "data": e,
+               "created_at": now} for b in written for e in b.events]
+    if events:
+        conn.execute(insert(EVENTS), events)
+    transcript = [{"response_id": b.response_id, "position": p, "message": m}
+                  for b in written for p, m in b.transcript]
+    if transcript:
+        conn.execute(insert(TRANSCRIPT), transcript)
+    for batch in written:
+        for artifact in batch.artifacts:
+            exists = conn.execute(select(ARTIFACTS.c.key).where(
+                ARTIFACTS.c.response_id == batch.response_id, ARTIFACTS.c.key == artifact["key"])).first()
+            if exists is None:
+                conn.execute(insert(ARTIFACTS).values(
+                    response_id=batch.response_id, key=artifact["key"], session_id=artifact["session_id"],
+                    type=artifact["type"], data=artifact["data"], created_at=now))
+        if batch.session_spent_usd is not None and batch.session_id is not None:
+            conn.execute(update(SESSIONS).where(SESSIONS.c.id == batch.session_id).values(
+                spent_usd=batch.session_spent_usd, updated_at=now))
+        if batch.events and not is_sqlite:
+            # Delivered at commit: other replicas' streams of this response re-read the store at once.
+            conn.execute(text("SELECT pg_notify(:channel, :payload)"),
+                         {"channel": EVENTS_CHANNEL, "payload": events_payload(notify_origin, batch.response_id)})
+    return outcomes
 
 
 def _dumps(value: Any) -> str:
@@ -67,6 +168,13 @@ class Store:
     _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # The replica id carried by this store's NOTIFYs (PostgreSQL), so a replica can skip its own commits.
     notify_origin: str = ""
+    # Group commit: appends waiting for the next transaction, and the task committing them.
+    _queue: list[tuple[Append, asyncio.Future]] = field(default_factory=list)
+    _committer: asyncio.Task | None = None
+    # SQLite file databases: a synchronous engine used from one writer thread for group commits.
+    _sync_engine: Engine | None = None
+    _commit_thread: ThreadPoolExecutor | None = None
+    _statements: dict[tuple[str, ...], Any] = field(default_factory=dict)  # the grouped moves, by shape
 
     @classmethod
     def connect(cls, database_url: str) -> "Store":
@@ -76,15 +184,14 @@ class Store:
         if is_sqlite:
             engine = create_async_engine(url, connect_args={"timeout": 30}, json_serializer=_dumps,
                                          json_deserializer=orjson.loads)
-
-            @sa_event.listens_for(engine.sync_engine, "connect")
-            def _pragmas(dbapi_connection, _record):  # pragma: no cover - exercised by every test
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=NORMAL")
-                cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.execute("PRAGMA busy_timeout=30000")
-                cursor.close()
+            sa_event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            if make_url(url).database not in (None, "", ":memory:"):
+                sync_engine = create_engine(sync_url(database_url), json_serializer=_dumps,
+                                            json_deserializer=orjson.loads,
+                                            connect_args={"timeout": 30, "check_same_thread": False})
+                sa_event.listen(sync_engine, "connect", _sqlite_pragmas)
+                return cls(engine=engine, is_sqlite=True, _sync_engine=sync_engine,
+                           _commit_thread=ThreadPoolExecutor(1, thread_name_prefix="ml-intern-sqlite-commit"))
         else:
             engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
                                          json_serializer=_dumps, json_deserializer=orjson.loads)
@@ -99,7 +206,13 @@ class Store:
         return True
 
     async def close(self) -> None:
+        if self._committer is not None:
+            await asyncio.gather(self._committer, return_exceptions=True)
         await self.engine.dispose()
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()
+        if self._commit_thread is not None:
+            self._commit_thread.shutdown(wait=True)
 
     @contextlib.asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncConnection]:
@@ -176,43 +289,51 @@ class Store:
                     {"response_id": row.id, "position": p, "message": m} for p, m in transcript])
 
     async def append(self, batch: Append) -> None:
-        now = time.time()
+        """Commit ``batch`` atomically. Appends of all responses arriving while a commit runs are committed
+        together in the next transaction (group commit): at hundreds of live streams a transaction per append
+        was the replica's bottleneck. Raises ``SequenceConflict`` when another writer appended first."""
+        future = asyncio.get_running_loop().create_future()
+        self._queue.append((batch, future))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_queued(), name="ml-intern-store-commit")
+        await future
+
+    async def _commit_queued(self) -> None:
+        while self._queue:
+            group, self._queue = self._queue[:MAX_GROUP_APPENDS], self._queue[MAX_GROUP_APPENDS:]
+            batches = [batch for batch, _ in group]
+            try:
+                outcomes = await self._commit_group(batches)
+            except Exception:
+                # One bad append must not fail the others: each is tried again in a transaction of its own.
+                outcomes = []
+                for batch in batches:
+                    try:
+                        outcomes.extend(await self._commit_group([batch]))
+                    except Exception as exc:  # reported to that append's writer
+                        outcomes.append(exc)
+            for (_, future), outcome in zip(group, outcomes):
+                if future.done():
+                    continue
+                if outcome is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(outcome)
+
+    async def _commit_group(self, batches: list[Append]) -> list[Exception | None]:
+        if self._sync_engine is not None:
+            # SQLite: the whole group in one hop to a writer thread, instead of a hop per statement.
+            async with self._write_lock:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._commit_thread, self._commit_group_sync, batches)
         async with self._tx() as conn:
-            query = select(RESPONSES.c.last_sequence).where(RESPONSES.c.id == batch.response_id)
-            if not self.is_sqlite:
-                query = query.with_for_update()
-            last = (await conn.execute(query)).scalar_one()
-            if last != batch.expected_last_sequence:
-                raise SequenceConflict(
-                    f"{batch.response_id}: expected last sequence {batch.expected_last_sequence}, found {last}")
-            if batch.events:
-                await conn.execute(insert(EVENTS), [
-                    {"response_id": batch.response_id, "sequence_number": e["sequence_number"], "type": e["type"],
-                     "data": e, "created_at": now} for e in batch.events])
-            values: dict[str, Any] = {"snapshot": batch.snapshot, "status": batch.status, "updated_at": now}
-            if batch.events:
-                values["last_sequence"] = batch.events[-1]["sequence_number"]
-            if batch.lease is not None:
-                values["owner_replica"], values["lease_expires_at"] = batch.lease
-            if batch.status not in RUNNING_STATUSES:
-                values["cancel_requested_at"] = None  # a request applies to the run it was made for
-            await conn.execute(update(RESPONSES).where(RESPONSES.c.id == batch.response_id).values(**values))
-            for artifact in batch.artifacts:
-                exists = (await conn.execute(select(ARTIFACTS.c.key).where(
-                    ARTIFACTS.c.response_id == batch.response_id, ARTIFACTS.c.key == artifact["key"]))).first()
-                if exists is None:
-                    await conn.execute(insert(ARTIFACTS).values(
-                        response_id=batch.response_id, key=artifact["key"], session_id=artifact["session_id"],
-                        type=artifact["type"], data=artifact["data"], created_at=now))
-            if batch.transcript:
-                await conn.execute(insert(TRANSCRIPT), [
-                    {"response_id": batch.response_id, "position": p, "message": m} for p, m in batch.transcript])
-            if batch.session_spent_usd is not None and batch.session_id is not None:
-                await conn.execute(update(SESSIONS).where(SESSIONS.c.id == batch.session_id).values(
-                    spent_usd=batch.session_spent_usd, updated_at=now))
-            if batch.events and not self.is_sqlite:
-                # Delivered at commit: other replicas' streams of this response re-read the store at once.
-                await self._notify(conn, EVENTS_CHANNEL, events_payload(self.notify_origin, batch.response_id))
+            return await conn.run_sync(_write_group, batches, time.time(), self.notify_origin, self.is_sqlite,
+                                       self._statements)
+
+    def _commit_group_sync(self, batches: list[Append]) -> list[Exception | None]:
+        assert self._sync_engine is not None
+        with self._sync_engine.begin() as conn:
+            return _write_group(conn, batches, time.time(), self.notify_origin, True, self._statements)
 
     async def get_response(self, response_id: str) -> ResponseRow | None:
         async with self.engine.connect() as conn:
