@@ -27,10 +27,11 @@ from agent.hf_hosts import shared_client
 from agent.identity import Identity, IdentityResolver
 from agent.llm import RouterClient, ToolCall
 from agent.loop import Resume
+from agent.recovery import RECOVERY_CHUNK, settlement
 from agent.redact import redact
 from agent.models import (
     ApprovalRequest, DEFAULT_MAX_COST_USD, RUNNING_STATUSES, TERMINAL_STATUSES, CreateResponseRequest,
-    IncompleteDetails, ReasoningParam, ResponseObject, Usage, new_id,
+    ReasoningParam, ResponseObject, Usage, new_id,
 )
 from agent.runtime import RuntimeRegistry
 from agent.settings import Settings
@@ -137,27 +138,20 @@ class AgentService:
                               code="server_shutting_down", retryable=True)
 
     async def recover(self) -> int:
-        """Turns whose owner is gone become ``incomplete`` / ``server_restart``; their artifacts stay listed.
-        On SQLite only this process can own turns, so every running turn of an earlier process is stale."""
-        stale = await self.store.stale_running(self.replica_id, time.time(), all_foreign=self.store.is_sqlite)
-        for row in stale:
-            async with self._response_lock(row.id):
-                current = await self.store.get_response(row.id)
-                if current is None or current.status not in RUNNING_STATUSES:
-                    continue
-                writer = TurnWriter(self.store, self.bus, current, flush_ms=0)
-                try:
-                    if current.cancel_requested_at is not None:
-                        # The caller asked to cancel it before its owner died: honour that.
-                        await writer.set_status("cancelled")
-                    else:
-                        await writer.set_status("incomplete", incomplete=IncompleteDetails(reason="server_restart"))
-                except SequenceConflict:
-                    continue  # another replica settled it first
-                await writer.close()
-        if stale:
-            log.info("recovered %d interrupted turn(s) as incomplete/server_restart", len(stale))
-        return len(stale)
+        """Turns whose owner is gone become ``incomplete`` / ``server_restart`` (``cancelled`` when the caller had
+        asked to cancel them); their artifacts stay listed. On SQLite only this process can own turns, so every
+        running turn of an earlier process is stale. Set-based: a few transactions for any number of turns."""
+        now = time.time()
+        stale = await self.store.stale_turns(self.replica_id, now, all_foreign=self.store.is_sqlite)
+        settled = 0
+        for start in range(0, len(stale), RECOVERY_CHUNK):
+            chunk = [settlement(turn, now) for turn in stale[start:start + RECOVERY_CHUNK]]
+            for done in await self.store.settle_stale(chunk):
+                self.bus.publish(done.response_id, [done.event])  # streams following it end now
+                settled += 1
+        if settled:
+            log.info("recovered %d interrupted turn(s) as incomplete/server_restart", settled)
+        return settled
 
     async def _housekeeping(self) -> None:
         interval = max(0.5, min(self.settings.lease_seconds / 3, self.settings.idle_eviction_seconds / 4, 30.0))

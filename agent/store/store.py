@@ -6,22 +6,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Connection, Engine, Text, bindparam, cast, create_engine, func, insert, select, text, update
+from sqlalchemy import (Connection, Engine, Text, bindparam, cast, create_engine, func, insert, or_, select, text,
+                        update)
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from agent.models import RUNNING_STATUSES
+from agent.recovery import Settlement, StaleTurn
 from agent.store.notify import CANCEL_CHANNEL, EVENTS_CHANNEL, events_payload
 from agent.store.tables import ArtifactRow, EventRow, ResponseRow, SessionRow, TranscriptRow
 from agent.store.urls import async_url, ensure_sqlite_directory, sync_url
 
+T = TypeVar("T")
 SESSIONS = SessionRow.__table__
 RESPONSES = ResponseRow.__table__
 EVENTS = EventRow.__table__
@@ -125,6 +128,29 @@ def _write_group(conn: Connection, batches: Sequence[Append], now: float, notify
             conn.execute(text("SELECT pg_notify(:channel, :payload)"),
                          {"channel": EVENTS_CHANNEL, "payload": events_payload(notify_origin, batch.response_id)})
     return outcomes
+
+
+def _settle_group(conn: Connection, settlements: Sequence[Settlement], now: float,
+                  grouped: bool) -> list[Settlement]:
+    statement = update(RESPONSES).where(
+        RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
+        or_(*(RESPONSES.c.status == status for status in sorted(RUNNING_STATUSES))),  # (no IN in executemany)
+    ).values(status=bindparam("v_status"), snapshot=bindparam("v_snapshot"),
+             last_sequence=bindparam("v_last_sequence"), updated_at=now, owner_replica=None, lease_expires_at=None,
+             cancel_requested_at=None)
+    params = [{"_id": s.response_id, "_expected": s.expected_last_sequence, "v_status": s.status,
+               "v_snapshot": s.snapshot, "v_last_sequence": s.expected_last_sequence + 1} for s in settlements]
+    if grouped and conn.dialect.supports_sane_multi_rowcount:
+        if conn.execute(statement, params).rowcount != len(params):
+            raise _GroupConflict()
+        written = list(settlements)
+    else:
+        written = [s for s, p in zip(settlements, params) if conn.execute(statement, p).rowcount == 1]
+    if written:
+        conn.execute(insert(EVENTS), [
+            {"response_id": s.response_id, "sequence_number": s.event["sequence_number"], "type": s.event["type"],
+             "data": s.event, "created_at": now} for s in written])
+    return written
 
 
 def _dumps(value: Any) -> str:
@@ -321,19 +347,49 @@ class Store:
                     future.set_exception(outcome)
 
     async def _commit_group(self, batches: list[Append]) -> list[Exception | None]:
-        if self._sync_engine is not None:
-            # SQLite: the whole group in one hop to a writer thread, instead of a hop per statement.
-            async with self._write_lock:
-                return await asyncio.get_running_loop().run_in_executor(
-                    self._commit_thread, self._commit_group_sync, batches)
-        async with self._tx() as conn:
-            return await conn.run_sync(_write_group, batches, time.time(), self.notify_origin, self.is_sqlite,
-                                       self._statements)
+        return await self._write(_write_group, batches, time.time(), self.notify_origin, self.is_sqlite,
+                                 self._statements)
 
-    def _commit_group_sync(self, batches: list[Append]) -> list[Exception | None]:
+    async def _write(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work(connection, *args)`` in one transaction. On SQLite the whole of it is one hop to the writer
+        thread (a hop per statement through the async driver was most of a commit's cost)."""
+        if self._sync_engine is not None:
+            async with self._write_lock:
+                return await asyncio.get_running_loop().run_in_executor(self._commit_thread, self._write_sync,
+                                                                        work, args)
+        async with self._tx() as conn:
+            return await conn.run_sync(work, *args)
+
+    def _write_sync(self, work: Callable[..., T], args: tuple[Any, ...]) -> T:
         assert self._sync_engine is not None
         with self._sync_engine.begin() as conn:
-            return _write_group(conn, batches, time.time(), self.notify_origin, True, self._statements)
+            return work(conn, *args)
+
+    # ------------------------------------------------------------------ recovery
+
+    async def stale_turns(self, replica_id: str, now: float, *, all_foreign: bool) -> list[StaleTurn]:
+        """Running responses whose owner is gone: a foreign replica with an expired lease (or any, if
+        ``all_foreign``), read in one query."""
+        query = select(RESPONSES.c.id, RESPONSES.c.last_sequence, RESPONSES.c.snapshot,
+                       RESPONSES.c.cancel_requested_at).where(
+            RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)),
+            or_(RESPONSES.c.owner_replica.is_(None), RESPONSES.c.owner_replica != replica_id))
+        if not all_foreign:
+            query = query.where(or_(RESPONSES.c.lease_expires_at.is_(None), RESPONSES.c.lease_expires_at < now))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [StaleTurn(response_id=r[0], last_sequence=r[1], snapshot=r[2], cancel_requested=r[3] is not None)
+                for r in rows]
+
+    async def settle_stale(self, settlements: Sequence[Settlement]) -> list[Settlement]:
+        """Move each stale turn to its settled status with its terminal event, in one transaction; a turn that
+        moved meanwhile (another replica recovered it, or its owner is back) is left alone. Returns those written."""
+        if not settlements:
+            return []
+        try:
+            return await self._write(_settle_group, settlements, time.time(), True)
+        except _GroupConflict:
+            return await self._write(_settle_group, settlements, time.time(), False)
 
     async def get_response(self, response_id: str) -> ResponseRow | None:
         async with self.engine.connect() as conn:
@@ -384,20 +440,6 @@ class Store:
             query = query.where(RESPONSES.c.owner_id == owner_id)
         async with self.engine.connect() as conn:
             return int((await conn.execute(query)).scalar_one())
-
-    async def stale_running(self, replica_id: str, now: float, *, all_foreign: bool) -> list[ResponseRow]:
-        """Running responses whose owner is gone: a foreign replica with an expired lease (or any, if ``all_foreign``)."""
-        query = select(RESPONSES).where(RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        stale = []
-        for found in rows:
-            row = ResponseRow.model_validate(dict(found))
-            if row.owner_replica == replica_id:
-                continue
-            if all_foreign or row.lease_expires_at is None or row.lease_expires_at < now:
-                stale.append(row)
-        return stale
 
     async def request_cancel(self, response_id: str) -> bool:
         """Record a cancel request for a running turn another replica owns (and NOTIFY it on PostgreSQL).

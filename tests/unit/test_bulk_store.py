@@ -1,0 +1,103 @@
+"""Set-based store writes: appends of many responses committed together, and recovery of many stale turns."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from agent import events as ev
+from agent.bus import EventBus
+from agent.models import MessageItem, OutputText
+from agent.recovery import settlement
+from agent.store.store import SequenceConflict
+from agent.writer import TurnWriter
+from tests.unit.conftest import new_response
+
+
+async def _running(store, *, cancel: bool = False) -> TurnWriter:
+    """A response mid-answer: in progress, a message item still streaming."""
+    row = await new_response(store)
+    writer = TurnWriter(store, EventBus(), row, flush_ms=0, lease=("replica_gone", 30.0))
+    await writer.set_status("in_progress")
+    await writer.emit(ev.ITEM_ADDED, output_index=0, item=MessageItem(id="msg_1").model_dump())
+    await writer.emit(ev.PART_ADDED, item_id="msg_1", output_index=0, content_index=0, part=OutputText().model_dump())
+    writer.emit_redacted_delta(ev.TEXT_DELTA, item_id="msg_1", output_index=0, content_index=0, delta="partial",
+                               logprobs=[])
+    await writer.flush()
+    if cancel:
+        await store.request_cancel(row.id)
+    return writer
+
+
+async def test_concurrent_appends_of_many_responses_all_land_gapless(store):
+    writers = [await _running(store) for _ in range(40)]
+    # Every writer appends at once: the store commits them in shared transactions.
+    for round_ in range(5):
+        for writer in writers:
+            writer.emit_redacted_delta(ev.TEXT_DELTA, item_id="msg_1", output_index=0, content_index=0,
+                                       delta=f" {round_}", logprobs=[])
+        await asyncio.gather(*(writer.flush() for writer in writers))
+    for writer in writers:
+        events = await store.events_after(writer.response_id, -1)
+        assert [e["sequence_number"] for e in events] == list(range(len(events)))
+        row = await store.get_response(writer.response_id)
+        assert row.last_sequence == events[-1]["sequence_number"]
+        assert ev.project(events).public() == row.snapshot
+        assert row.snapshot["output_text"] == "partial 0 1 2 3 4"
+
+
+async def test_a_conflicting_append_fails_alone(store):
+    good, bad = await _running(store), await _running(store)
+    bad._committed_seq -= 1  # as if another writer had appended to it meanwhile
+    for writer in (good, bad):
+        writer.emit_redacted_delta(ev.TEXT_DELTA, item_id="msg_1", output_index=0, content_index=0, delta="!",
+                                   logprobs=[])
+    outcomes = await asyncio.gather(good.flush(), bad.flush(), return_exceptions=True)
+    assert outcomes[0] is None and isinstance(outcomes[1], SequenceConflict)
+    assert (await store.get_response(good.response_id)).snapshot["output_text"] == "partial!"
+    assert (await store.get_response(bad.response_id)).snapshot["output_text"] == "partial"
+
+
+async def test_recovery_settles_every_stale_turn_in_bulk(store):
+    running = [await _running(store) for _ in range(30)]
+    cancelled = [await _running(store, cancel=True) for _ in range(5)]
+    stale = await store.stale_turns("replica_new", 0.0, all_foreign=True)
+    assert {t.response_id for t in stale} == {w.response_id for w in running + cancelled}
+    written = await store.settle_stale([settlement(turn) for turn in stale])
+    assert len(written) == 35
+    for writer, status in [(w, "incomplete") for w in running] + [(w, "cancelled") for w in cancelled]:
+        row = await store.get_response(writer.response_id)
+        events = await store.events_after(writer.response_id, -1)
+        assert row.status == status and row.owner_replica is None and row.cancel_requested_at is None
+        assert events[-1]["type"] == f"response.{status}" and events[-1]["sequence_number"] == row.last_sequence
+        assert [e["sequence_number"] for e in events] == list(range(len(events)))
+        # The projection of the log equals the stored object, as for a turn settled by its writer.
+        assert ev.project(events).public() == row.snapshot
+        assert row.snapshot["output"][0]["status"] == "incomplete" and row.snapshot["completed_at"]
+        if status == "incomplete":
+            assert row.snapshot["incomplete_details"] == {"reason": "server_restart"}
+    assert await store.stale_turns("replica_new", 0.0, all_foreign=True) == []
+
+
+async def test_recovery_leaves_a_turn_that_moved_meanwhile(store):
+    moved, idle = await _running(store), await _running(store)
+    stale = await store.stale_turns("replica_new", 0.0, all_foreign=True)
+    # The owner comes back and appends before recovery writes: that turn must not be settled over it.
+    moved.emit_redacted_delta(ev.TEXT_DELTA, item_id="msg_1", output_index=0, content_index=0, delta=" more",
+                              logprobs=[])
+    await moved.flush()
+    written = await store.settle_stale([settlement(turn) for turn in stale])
+    assert [s.response_id for s in written] == [idle.response_id]
+    assert (await store.get_response(moved.response_id)).status == "in_progress"
+
+
+@pytest.mark.parametrize("lease_offset, expected", [(-10.0, True), (+10.0, False)])
+async def test_only_expired_foreign_leases_are_stale(store, lease_offset, expected):
+    import time
+
+    writer = await _running(store)
+    await store.heartbeat("replica_gone", time.time() + lease_offset)
+    stale = await store.stale_turns("replica_new", time.time(), all_foreign=False)
+    assert (writer.response_id in {t.response_id for t in stale}) is expected
+    assert await store.stale_turns("replica_gone", time.time(), all_foreign=True) == []
