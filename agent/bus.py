@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 MAX_QUEUED_BATCHES = 1024
@@ -32,6 +33,8 @@ class Subscription:
 @dataclass
 class EventBus:
     _subscribers: dict[str, set[Subscription]] = field(default_factory=lambda: defaultdict(set))
+    # Called with every committed batch published here (metrics), before subscribers get it.
+    observer: Callable[[list[dict[str, Any]]], None] | None = None
 
     def subscribe(self, response_id: str) -> Subscription:
         sub = Subscription(response_id)
@@ -46,6 +49,8 @@ class EventBus:
                 del self._subscribers[sub.response_id]
 
     def publish(self, response_id: str, events: list[dict[str, Any]]) -> None:
+        if self.observer is not None:
+            self.observer(events)
         for sub in self._subscribers.get(response_id, ()):
             try:
                 sub.queue.put_nowait(events)

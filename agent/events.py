@@ -49,7 +49,7 @@ class WireEvent(dict):
     """An event as committed. Its JSON is encoded once, on first use, and the same bytes go to every subscriber
     that sends it (events are never modified after they are emitted)."""
 
-    __slots__ = ("_json",)
+    __slots__ = ("_json", "emitted_at")
 
     def json(self) -> bytes:
         try:

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import secrets
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,12 +17,26 @@ from agent.budget import BudgetGate
 from agent.context import compact
 from agent.costs import TokenPrice
 from agent.item_streams import MessageStream, ReasoningStream
-from agent.llm import CallOptions, Completion, LlmError, ModelClient, ToolCall, stream_completion
+from agent.llm import (
+    CallOptions,
+    Completion,
+    LlmError,
+    ModelClient,
+    ToolCall,
+    stream_completion,
+)
+from agent.metrics import Metrics
 from agent.models import TOOL_OUTPUT_LIMIT_BYTES, McpCallItem, ReasoningParam
 from agent.reasoning import policy_for
 from agent.redact import redact_text
 from agent.settings import Settings
-from agent.tools.base import MAX_TOOL_OUTPUT_CHARS, Tool, ToolContext, ToolFailure, truncate
+from agent.tools.base import (
+    MAX_TOOL_OUTPUT_CHARS,
+    Tool,
+    ToolContext,
+    ToolFailure,
+    truncate,
+)
 from agent.writer import TurnWriter
 
 # The same call with the same result this many times gets a warning appended; twice that ends the turn.
@@ -75,6 +90,7 @@ class AgentLoop:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     gate: BudgetGate | None = None
     reasoning: ReasoningParam | None = None  # the request's effort and whether reasoning is shown
+    metrics: Metrics | None = None
     _repeats: Counter = field(default_factory=Counter)
 
     async def run(self, messages: list[dict[str, Any]], resume: Resume | None = None) -> None:
@@ -162,10 +178,11 @@ class AgentLoop:
             thought = ReasoningStream(self.writer, self.secrets, visible=visible)
             options = CallOptions(temperature=self.temperature, top_p=self.top_p, max_tokens=max_tokens,
                                   reasoning_effort=self.reasoning.effort if self.reasoning else None)
+            on_text, on_reasoning = self._timed_first_delta(stream.text, thought.text)
             try:
                 completion = await self._until_cancelled(stream_completion(
-                    self.llm, model=self.model, messages=messages, tools=schemas, on_text=stream.text,
-                    on_reasoning=thought.text, policy=policy, options=options))
+                    self.llm, model=self.model, messages=messages, tools=schemas, on_text=on_text,
+                    on_reasoning=on_reasoning, policy=policy, options=options))
             except LlmError as exc:
                 await thought.finish("incomplete")
                 await stream.finish("incomplete")
@@ -207,6 +224,23 @@ class AgentLoop:
             budget_retries += 1
             max_tokens = next_budget
 
+    def _timed_first_delta(self, *callbacks: Callable[[str], Awaitable[None]]):
+        """``callbacks`` wrapped so that the first delta of either records the time to first delta."""
+        if self.metrics is None:
+            return callbacks
+        started, seen = time.perf_counter(), [False]
+        histogram = self.metrics.first_delta.labels(self.metrics.model_label(self.model))
+
+        def timed(callback: Callable[[str], Awaitable[None]]) -> Callable[[str], Awaitable[None]]:
+            async def call(delta: str) -> None:
+                if not seen[0]:
+                    seen[0] = True
+                    histogram.observe(time.perf_counter() - started)
+                await callback(delta)
+            return call
+
+        return tuple(timed(callback) for callback in callbacks)
+
     def _larger_budget(self, sent: int | None, completion: Completion) -> int | None:
         """The output budget for a retry after the reasoning trap, or None when the ceiling is reached. When no
         budget was sent, the provider's default is what the trapped call used."""
@@ -233,6 +267,7 @@ class AgentLoop:
                        reservation: float | None) -> str:
         tool = by_name.get(call.name)
         failed = False
+        started = time.perf_counter()
         try:
             if tool is None:
                 raise ToolFailure(f"Unknown tool '{call.name}'. Available tools: {', '.join(sorted(by_name))}.")
@@ -255,6 +290,8 @@ class AgentLoop:
                     self.gate.release(reservation)
                 else:
                     self.gate.settle(call, reservation)
+        if self.metrics is not None:
+            self.metrics.observe_tool(call.name, tool is not None, time.perf_counter() - started, failed)
         output = redact_text(truncate(output, MAX_TOOL_OUTPUT_CHARS), self.secrets)
         output = self._guard_repetition(call, output)
         if len(output.encode()) > TOOL_OUTPUT_LIMIT_BYTES:

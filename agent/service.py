@@ -20,19 +20,34 @@ from sqlalchemy.exc import IntegrityError
 
 from agent import events as ev
 from agent.bus import EventBus
+from agent.errors import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    ServiceError,
+    Unavailable,
+    response_not_found,
+)
 from agent.follow import ResponseFollower
-from agent.errors import (Conflict, InvalidRequest, NotFound, RateLimited, ServiceError, Unavailable,
-                          response_not_found)
 from agent.hf_hosts import shared_client
 from agent.identity import Identity, IdentityResolver
 from agent.llm import RouterClient, ToolCall
 from agent.loop import Resume
+from agent.metrics import Metrics
+from agent.models import (
+    DEFAULT_MAX_COST_USD,
+    RUNNING_STATUSES,
+    TERMINAL_STATUSES,
+    ApprovalRequest,
+    CreateResponseRequest,
+    ReasoningParam,
+    ResponseObject,
+    Usage,
+    new_id,
+)
 from agent.recovery import RECOVERY_CHUNK, settlement
 from agent.redact import redact
-from agent.models import (
-    ApprovalRequest, DEFAULT_MAX_COST_USD, RUNNING_STATUSES, TERMINAL_STATUSES, CreateResponseRequest,
-    ReasoningParam, ResponseObject, Usage, new_id,
-)
 from agent.runtime import RuntimeRegistry
 from agent.settings import Settings
 from agent.store import migrate
@@ -40,8 +55,8 @@ from agent.store.notify import PgListener
 from agent.store.store import LiveSessionLimit, SequenceConflict, Store
 from agent.store.tables import ResponseRow, SessionRow
 from agent.tools import Tool, default_tools
-from agent.tools.collection import SessionCollections
 from agent.tools.code_mode import MontyRunner
+from agent.tools.collection import SessionCollections
 from agent.turn import TurnRunner
 from agent.writer import TurnWriter
 
@@ -67,7 +82,9 @@ class AgentService:
         self.identities = identities
         self.replica_id = f"replica_{secrets.token_hex(8)}"
         store.notify_origin = self.replica_id
-        self.bus = EventBus()
+        self.metrics = Metrics(settings.supported_models)
+        store.metrics = self.metrics
+        self.bus = EventBus(observer=self._observe)
         self.listener: PgListener | None = None
         self.router = RouterClient.create(settings.router_url, timeout=settings.llm_timeout_seconds)
         self._http = http or shared_client()
@@ -79,7 +96,10 @@ class AgentService:
                                       wall_seconds=settings.code_mode_wall_seconds,
                                       memory_bytes=settings.code_mode_memory_mb * 1024 * 1024)
             tools = default_tools(collections, code_runner)
+        self.metrics.live_sessions.set_function(lambda: len(self.runtimes))
+        self.metrics.running_turns.set_function(lambda: len(self.runtimes.running()))
         self.runner = TurnRunner(settings=settings, store=store, tools=tools, replica_id=self.replica_id,
+                                 metrics=self.metrics,
                                  collections=collections)
         self._owner_locks: dict[str, asyncio.Lock] = {}
         self._response_locks: dict[str, asyncio.Lock] = {}
@@ -122,6 +142,11 @@ class AgentService:
         await self.store.close()
         await self._http.aclose()
 
+    def _observe(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            if event["type"] == ev.LLM_CALL or event["type"] in ev.STREAM_END_EVENTS:
+                self.metrics.observe_event(event)
+
     async def drain(self) -> None:
         """Shutting down: refuse new turns and stop this replica's running ones now, so that open streams receive
         their ``response.incomplete`` (``server_restart``, resumable by chaining) before connections close."""
@@ -141,7 +166,7 @@ class AgentService:
         """Turns whose owner is gone become ``incomplete`` / ``server_restart`` (``cancelled`` when the caller had
         asked to cancel them); their artifacts stay listed. On SQLite only this process can own turns, so every
         running turn of an earlier process is stale. Set-based: a few transactions for any number of turns."""
-        now = time.time()
+        now, started = time.time(), time.perf_counter()
         stale = await self.store.stale_turns(self.replica_id, now, all_foreign=self.store.is_sqlite)
         settled = 0
         for start in range(0, len(stale), RECOVERY_CHUNK):
@@ -149,8 +174,11 @@ class AgentService:
             for done in await self.store.settle_stale(chunk):
                 self.bus.publish(done.response_id, [done.event])  # streams following it end now
                 settled += 1
+        self.metrics.recovery_seconds.set(time.perf_counter() - started)
+        self.metrics.recovered.inc(settled)
         if settled:
-            log.info("recovered %d interrupted turn(s) as incomplete/server_restart", settled)
+            log.info("recovered %d interrupted turn(s) as incomplete/server_restart in %.3f s", settled,
+                     time.perf_counter() - started)
         return settled
 
     async def _housekeeping(self) -> None:

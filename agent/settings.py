@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     mcp_allowed_origins: tuple[str, ...] = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
 
     log_level: str = "info"
+    # "text" or "json" (one object per line with response_id and session_id, for log pipelines).
+    log_format: Literal["text", "json"] = "text"
+    # uvicorn's per-request access log (off by default: at thousands of requests a second it costs more than
+    # serving them; ingress controllers log requests already).
+    access_log: bool = False
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,10 +8,13 @@ import logging
 from importlib import resources
 from typing import Any
 
-from agent.context import patch_dangling_tool_calls
+from agent import events as ev
+from agent import log_context
 from agent.budget import ApprovalRequired, BudgetGate
+from agent.context import patch_dangling_tool_calls
 from agent.costs import PriceCatalog
 from agent.loop import AgentLoop, Resume, TurnCancelled, TurnFailed
+from agent.metrics import Metrics
 from agent.models import Artifact, IncompleteDetails, ReasoningParam, ResponseError
 from agent.runtime import SessionRuntime
 from agent.settings import Settings
@@ -20,7 +23,6 @@ from agent.tools import Tool, ToolContext, ToolFailure
 from agent.tools.base import ModelAccess
 from agent.tools.collection import SessionCollections, recover_collection_artifacts
 from agent.writer import TurnWriter
-from agent import events as ev
 
 log = logging.getLogger("ml_intern.turn")
 
@@ -54,8 +56,10 @@ class TurnRunner:
     """Executes a queued response on this replica. Owns the response's writer for the whole turn."""
 
     def __init__(self, *, settings: Settings, store: Store, tools: list[Tool], replica_id: str,
-                 collections: SessionCollections | None = None, prices: PriceCatalog | None = None) -> None:
+                 collections: SessionCollections | None = None, prices: PriceCatalog | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.prices = prices or PriceCatalog()
         self.store = store
         self.tools = tools
@@ -69,6 +73,8 @@ class TurnRunner:
         """Run a queued turn, or (with ``resume``) continue a paused one whose status is already in_progress;
         ``new_messages`` is then this turn's stored transcript."""
         identity = runtime.identity
+        log_context.response_id.set(writer.response_id)  # this task's own context: JSON logs name the turn
+        log_context.session_id.set(writer.session_id)
         try:
             if resume is None:
                 await writer.set_status("in_progress")
@@ -100,7 +106,7 @@ class TurnRunner:
             loop = AgentLoop(settings=self.settings, model=model, tools=self.tools, llm=runtime.llm, writer=writer,
                              make_context=make_context, cancelled=runtime.cancelled, price=price,
                              secrets=(identity.secret(),), temperature=temperature, top_p=top_p,
-                             reasoning=reasoning)
+                             reasoning=reasoning, metrics=self.metrics)
             loop.gate = BudgetGate(writer, price)
             await loop.run(messages, resume)
             await self._recover_job_artifacts(writer, make_context)

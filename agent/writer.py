@@ -80,6 +80,7 @@ class TurnWriter:
         return self._defer(ev.WireEvent({"type": event_type, **payload, "sequence_number": self._next_seq}))
 
     def _defer(self, event: ev.WireEvent) -> dict[str, Any]:
+        event.emitted_at = time.perf_counter()  # the stream-lag clock starts when the delta arrives
         self._next_seq += 1
         self.state = ev.apply(self.state, event)
         self._pending.append(event)

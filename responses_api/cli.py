@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import tempfile
-
 
 # Open requests (streams that did not end with their turn, sync waits) get this long after the turns stopped.
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -30,12 +28,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     _isolate_huggingface_hub()
+    from agent.log_context import configure_logging
     from agent.settings import Settings
     from responses_api.app import create_app
 
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     run_server(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level,
+               access_log=settings.access_log, log_config=None,
                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
 
 

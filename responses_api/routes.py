@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from agent.errors import InvalidRequest
 from agent.identity import Identity
+from agent.metrics import CONTENT_TYPE_LATEST
 from agent.models import ApprovalRequest, CreateResponseRequest
 from agent.service import AgentService
 from responses_api.errors import envelope, validation_error_response
@@ -83,7 +84,7 @@ async def create_response(request: Request) -> Response:
     service = _service(request)
     response = await service.submit(identity, create, idempotency_key=request.headers.get("idempotency-key"))
     if create.stream:
-        return sse_response(service.subscribe_batches(identity, response.id, starting_after=-1))
+        return sse_response(service.subscribe_batches(identity, response.id, starting_after=-1), service.metrics)
     if not create.background:
         response = await service.wait(identity, response.id, timeout=create.wait_timeout_seconds)
     return JSONResponse(response.public())
@@ -99,7 +100,8 @@ async def retrieve_response(request: Request) -> Response:
     if stream in ("true", "1"):
         starting_after = _starting_after(request)
         await service.get(identity, response_id)  # 404 before the stream starts
-        return sse_response(service.subscribe_batches(identity, response_id, starting_after=starting_after))
+        return sse_response(service.subscribe_batches(identity, response_id, starting_after=starting_after),
+                        service.metrics)
     return Response((await service.get_json(identity, response_id)), media_type="application/json")
 
 
@@ -109,7 +111,8 @@ async def response_events(request: Request) -> Response:
     response_id = request.path_params["response_id"]
     starting_after = _starting_after(request)
     await service.get(identity, response_id)
-    return sse_response(service.subscribe_batches(identity, response_id, starting_after=starting_after))
+    return sse_response(service.subscribe_batches(identity, response_id, starting_after=starting_after),
+                        service.metrics)
 
 
 async def cancel_response(request: Request) -> Response:
@@ -153,6 +156,11 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready"})
 
 
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics of this replica (no token, account or free text in any label)."""
+    return Response(_service(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
 async def not_found(request: Request) -> Response:
     return envelope(404, f"Unknown route: {request.method} {request.url.path}", code="route_not_found")
 
@@ -167,4 +175,5 @@ routes = [
     Route("/api/config/model", model_config, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
 ]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.responses import StreamingResponse
 
+from agent import events as ev
 from agent.events import event_json
+from agent.metrics import Metrics
+
+LAG_EVENTS = frozenset({ev.TEXT_DELTA, ev.REASONING_DELTA})
 
 # A single comment line, never followed by a blank line: a blank line would dispatch an event with no data,
 # which the SDK's decoder fails on.
@@ -18,12 +23,34 @@ def frame(event: dict[str, Any]) -> bytes:
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (event["sequence_number"], event["type"].encode(), event_json(event))
 
 
-async def _frames(batches: AsyncIterator[list[dict[str, Any]] | None]) -> AsyncIterator[bytes]:
-    # A committed batch goes out in one send: one write per group commit, not one per event.
-    async for batch in batches:
-        yield KEEPALIVE if batch is None else b"".join(frame(event) for event in batch)
+async def _frames(batches: AsyncIterator[list[dict[str, Any]] | None],
+                  metrics: Metrics | None) -> AsyncIterator[bytes]:
+    if metrics is not None:
+        metrics.open_streams.inc()
+    try:
+        # A committed batch goes out in one send: one write per group commit, not one per event.
+        async for batch in batches:
+            if batch is None:
+                yield KEEPALIVE
+                continue
+            yield b"".join(frame(event) for event in batch)
+            if metrics is not None:
+                _observe_lag(batch, metrics)
+    finally:
+        if metrics is not None:
+            metrics.open_streams.dec()
 
 
-def sse_response(batches: AsyncIterator[list[dict[str, Any]] | None]) -> StreamingResponse:
-    return StreamingResponse(_frames(batches), media_type="text/event-stream",
+def _observe_lag(batch: list[dict[str, Any]], metrics: Metrics) -> None:
+    """Live deltas carry their arrival time (replayed ones from the store do not): arrival → sent."""
+    now = time.perf_counter()
+    for event in batch:
+        emitted_at = getattr(event, "emitted_at", None)
+        if emitted_at is not None and event["type"] in LAG_EVENTS:
+            metrics.stream_lag.observe(now - emitted_at)
+
+
+def sse_response(batches: AsyncIterator[list[dict[str, Any]] | None],
+                 metrics: Metrics | None = None) -> StreamingResponse:
+    return StreamingResponse(_frames(batches, metrics), media_type="text/event-stream",
                              headers={"cache-control": "no-cache", "x-accel-buffering": "no"})

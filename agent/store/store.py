@@ -12,16 +12,35 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import (Connection, Engine, Text, bindparam, cast, create_engine, func, insert, or_, select, text,
-                        update)
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Text,
+    bindparam,
+    cast,
+    create_engine,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from agent.metrics import Metrics
 from agent.models import RUNNING_STATUSES
 from agent.recovery import Settlement, StaleTurn
 from agent.store.notify import CANCEL_CHANNEL, EVENTS_CHANNEL, events_payload
-from agent.store.tables import ArtifactRow, EventRow, ResponseRow, SessionRow, TranscriptRow
+from agent.store.tables import (
+    ArtifactRow,
+    EventRow,
+    ResponseRow,
+    SessionRow,
+    TranscriptRow,
+)
 from agent.store.urls import async_url, ensure_sqlite_directory, sync_url
 
 T = TypeVar("T")
@@ -201,6 +220,7 @@ class Store:
     _sync_engine: Engine | None = None
     _commit_thread: ThreadPoolExecutor | None = None
     _statements: dict[tuple[str, ...], Any] = field(default_factory=dict)  # the grouped moves, by shape
+    metrics: Metrics | None = None
 
     @classmethod
     def connect(cls, database_url: str) -> "Store":
@@ -328,6 +348,7 @@ class Store:
         while self._queue:
             group, self._queue = self._queue[:MAX_GROUP_APPENDS], self._queue[MAX_GROUP_APPENDS:]
             batches = [batch for batch, _ in group]
+            started = time.perf_counter()
             try:
                 outcomes = await self._commit_group(batches)
             except Exception:
@@ -338,6 +359,9 @@ class Store:
                         outcomes.extend(await self._commit_group([batch]))
                     except Exception as exc:  # reported to that append's writer
                         outcomes.append(exc)
+            if self.metrics is not None:
+                self.metrics.observe_commit(started, len(batches), sum(
+                    len(batch.events) for batch, outcome in zip(batches, outcomes) if outcome is None))
             for (_, future), outcome in zip(group, outcomes):
                 if future.done():
                     continue

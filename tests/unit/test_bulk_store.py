@@ -101,3 +101,24 @@ async def test_only_expired_foreign_leases_are_stale(store, lease_offset, expect
     stale = await store.stale_turns("replica_new", time.time(), all_foreign=False)
     assert (writer.response_id in {t.response_id for t in stale}) is expected
     assert await store.stale_turns("replica_gone", time.time(), all_foreign=True) == []
+
+
+async def test_the_first_delta_after_a_quiet_spell_is_committed_at_once(store):
+    """Leading-edge group commit: the first delta reaches subscribers without waiting for the window; the next
+    ones within the window wait for the group commit."""
+    row = await new_response(store)
+    bus = EventBus()
+    writer = TurnWriter(store, bus, row, flush_ms=1500)
+    await writer.emit(ev.ITEM_ADDED, output_index=0, item=MessageItem(id="msg_1").model_dump())
+    await writer.emit(ev.PART_ADDED, item_id="msg_1", output_index=0, content_index=0, part=OutputText().model_dump())
+    sub = bus.subscribe(row.id)
+    writer._last_flush = float("-inf")  # a quiet spell since the last commit
+    writer.emit_redacted_delta(ev.TEXT_DELTA, item_id="msg_1", output_index=0, content_index=0, delta="first",
+                               logprobs=[])
+    batch = await sub.next_batch(timeout=0.75)  # half the window: only a leading-edge commit can be this early
+    assert [e["delta"] for e in batch] == ["first"]
+    writer.emit_redacted_delta(ev.TEXT_DELTA, item_id="msg_1", output_index=0, content_index=0, delta="second",
+                               logprobs=[])
+    assert await sub.next_batch(timeout=0.3) is None  # inside the window: held for the group commit
+    assert [e["delta"] for e in await sub.next_batch(timeout=3)] == ["second"]
+    await writer.close()

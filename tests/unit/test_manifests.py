@@ -63,7 +63,9 @@ def _serve(argv: list[str], monkeypatch, tmp_path) -> dict:
     assert scripts[argv[0]] == "responses_api.cli:main"
     captured: dict = {}
     monkeypatch.setattr(cli, "_isolate_huggingface_hub", lambda: None)  # it rewrites this process's environment
-    monkeypatch.setattr(cli.logging, "basicConfig", lambda **_: None)
+    import agent.log_context
+
+    monkeypatch.setattr(agent.log_context, "configure_logging", lambda *_: None)
     monkeypatch.setattr(cli, "run_server", lambda app, **kwargs: captured.update(kwargs))
     monkeypatch.setenv("ML_INTERN_DATABASE_URL", f"sqlite:///{tmp_path}/unused.db")
     cli.main(argv[1:])
