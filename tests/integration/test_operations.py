@@ -50,7 +50,7 @@ def test_metrics_cover_turns_model_calls_tools_streams_and_the_store(server, ali
     assert ("ml_intern_open_streams", ()) in after and ("ml_intern_live_sessions", ()) in after
     # No token, account, id or free text in any label.
     labels = " ".join(str(key[1]) for key in after)
-    for forbidden in ("alice", "hf_", "resp_", "sess_", "Found it"):
+    for forbidden in ("alice", "hf_emu_", "resp_", "sess_", "Found it"):
         assert forbidden not in labels and forbidden not in reply.text
 
 
