@@ -73,13 +73,13 @@ class ChunkReader:
     result: Completion = field(default_factory=Completion)
     _calls: dict[int, dict[str, str]] = field(default_factory=dict)
 
-    def feed_line(self, line: str) -> Delta | None:
+    def feed_line(self, line: bytes) -> Delta | None:
         """One SSE line; returns the visible deltas it carried (None for anything else). ``[DONE]`` and comments
         carry nothing."""
-        if not line.startswith("data:"):
+        if not line.startswith(b"data:"):
             return None
         data = line[5:].strip()
-        if not data or data == "[DONE]":
+        if not data or data == b"[DONE]":
             return None
         try:
             chunk = orjson.loads(data)

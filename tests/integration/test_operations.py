@@ -100,7 +100,7 @@ async def test_the_router_pool_sends_each_sessions_token_and_header(emulator):
                                     on_text=_ignore)
 
         await asyncio.gather(*(ask(token, f"sess_pool_{token[-3:]}_{i}") for i in range(10) for token in (ALICE, BOB)))
-        assert "authorization" not in router.http.headers
+        assert "Authorization" not in router.http.headers
     finally:
         await router.aclose()
     checked = 0

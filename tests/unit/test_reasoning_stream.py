@@ -10,15 +10,15 @@ from agent.chat_stream import ChunkReader, StreamError
 from agent.reasoning import REASONING_KEY, Replay, policy_for, render_history
 
 
-def chunk(delta=None, finish=None, *, usage=None, choices=True) -> str:
+def chunk(delta=None, finish=None, *, usage=None, choices=True) -> bytes:
     body = {"id": "chatcmpl-1", "object": "chat.completion.chunk",
             "choices": [{"index": 0, "delta": delta or {}, "finish_reason": finish}] if choices else []}
     if usage is not None:
         body["usage"] = usage
-    return "data: " + json.dumps(body)
+    return b"data: " + json.dumps(body).encode()
 
 
-def read(lines: list[str]) -> tuple[ChunkReader, list[tuple[str, str]]]:
+def read(lines: list[bytes]) -> tuple[ChunkReader, list[tuple[str, str]]]:
     reader = ChunkReader()
     seen = []
     for line in lines:
@@ -39,7 +39,7 @@ def test_reasoning_in_either_field_comes_before_the_text(field):
         chunk({}, "stop"),
         chunk(choices=False, usage={"prompt_tokens": 10, "completion_tokens": 30,
                                     "completion_tokens_details": {"reasoning_tokens": 20}}),
-        "data: [DONE]",
+        b"data: [DONE]",
     ])
     assert seen == [("Let me ", ""), ("think.", ""), ("", "Answer.")]
     result = reader.result
@@ -96,12 +96,12 @@ def test_an_error_object_in_the_stream_raises():
     reader = ChunkReader()
     reader.feed_line(chunk({"content": "Half an "}))
     with pytest.raises(StreamError) as raised:
-        reader.feed_line('data: {"error": {"message": "provider crashed", "type": "server_error", "code": 500}}')
+        reader.feed_line(b'data: {"error": {"message": "provider crashed", "type": "server_error", "code": 500}}')
     assert raised.value.message == "provider crashed" and raised.value.status == 500
 
 
 def test_comments_blank_lines_and_garbage_carry_nothing():
-    reader, seen = read([": keep-alive", "", "event: ping", "data: not json", "data: [DONE]"])
+    reader, seen = read([b": keep-alive", b"", b"event: ping", b"data: not json", b"data: [DONE]"])
     assert seen == [] and reader.result.text == ""
 
 
