@@ -43,6 +43,9 @@ SNAPSHOT_EVENTS = frozenset({CREATED, QUEUED, IN_PROGRESS, COMPLETED, FAILED, IN
 STREAM_END_EVENTS = frozenset({COMPLETED, FAILED, INCOMPLETE, CANCELLED})
 # Events that may wait for a group commit; every other event is committed before the run goes on.
 DEFERRABLE_EVENTS = frozenset({TEXT_DELTA, REASONING_DELTA, TOOL_LOG, LLM_CALL, ACTION_COST})
+# The structure events of a streamed message or reasoning item: they may ride with their deltas' group commit
+# (the streamed text is exactly as durable as its deltas; a commit each cost most of a short turn's CPU).
+STREAMED_ITEM_EVENTS = frozenset({ITEM_ADDED, PART_ADDED, TEXT_DONE, REASONING_DONE, PART_DONE, ITEM_DONE})
 
 
 class WireEvent(dict):

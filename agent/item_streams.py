@@ -1,6 +1,7 @@
 """Streamed model output as Responses output items: the answer text as a ``message`` item, the model's reasoning
 as a ``reasoning`` item, each with the spec's event sequence (item added → part added → deltas → text done →
-part done → item done). Deltas are redacted live, even a token split across chunks (see StreamRedactor)."""
+part done → item done). Deltas are redacted live, even a token split across chunks (see StreamRedactor). All of
+them ride the writer's group commit; the loop's next durable step (a tool call, a status) commits them first."""
 
 from __future__ import annotations
 
@@ -38,9 +39,9 @@ class _ItemStream:
         if self.item is None:
             self.item = self.new_item(f"{self.prefix}_{secrets.token_hex(12)}")
             self.index = len(self.writer.state.output)
-            await self.writer.emit(ev.ITEM_ADDED, output_index=self.index, item=self.item.model_dump())
-            await self.writer.emit(ev.PART_ADDED, item_id=self.item.id, output_index=self.index, content_index=0,
-                                   part=self.new_part().model_dump())
+            self.writer.emit_deferred(ev.ITEM_ADDED, output_index=self.index, item=self.item.model_dump())
+            self.writer.emit_deferred(ev.PART_ADDED, item_id=self.item.id, output_index=self.index,
+                                      content_index=0, part=self.new_part().model_dump())
         await self._send(self.redactor.feed(delta))
 
     async def _send(self, safe: str) -> None:
@@ -54,12 +55,12 @@ class _ItemStream:
             return
         await self._send(self.redactor.flush())
         part = self.new_part(self.text_so_far)
-        await self.writer.emit(self.done_event, item_id=self.item.id, output_index=self.index, content_index=0,
-                               text=self.text_so_far, **self.extra)
-        await self.writer.emit(ev.PART_DONE, item_id=self.item.id, output_index=self.index, content_index=0,
-                               part=part.model_dump())
+        self.writer.emit_deferred(self.done_event, item_id=self.item.id, output_index=self.index, content_index=0,
+                                  text=self.text_so_far, **self.extra)
+        self.writer.emit_deferred(ev.PART_DONE, item_id=self.item.id, output_index=self.index, content_index=0,
+                                  part=part.model_dump())
         done = self.item.model_copy(update={"status": status, "content": [part]})
-        await self.writer.emit(ev.ITEM_DONE, output_index=self.index, item=done.model_dump())
+        self.writer.emit_deferred(ev.ITEM_DONE, output_index=self.index, item=done.model_dump())
         self.item = None
 
 

@@ -348,6 +348,7 @@ class AgentService:
         runtime.cancelled = asyncio.Event()
         runtime.response_id = row.id
         writer = TurnWriter(self.store, self.bus, row, flush_ms=self.settings.delta_flush_ms,
+                            snapshot_ms=self.settings.snapshot_interval_ms,
                             session_spent_usd=session.spent_usd, transcript_length=len(new_messages),
                             lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),))
         runtime.turn = asyncio.create_task(self.runner.run(
@@ -376,7 +377,8 @@ class AgentService:
         the same transaction)."""
         row = await self._owned_response(identity, response_id)
         self.runtimes.touch(row.session_id)
-        return ResponseObject.model_validate(row.snapshot), row.last_sequence
+        sequence = row.snapshot_sequence if row.snapshot_sequence is not None else row.last_sequence
+        return ResponseObject.model_validate(row.snapshot), sequence
 
     async def events(self, identity: Identity, response_id: str, *, after: int = -1,
                      limit: int = 1000) -> list[dict[str, Any]]:
@@ -438,7 +440,7 @@ class AgentService:
             return ResponseObject.model_validate(row.snapshot)
         # Nothing runs it (a pause, an interrupted turn, a dead owner's turn whose lease expired): settle it here.
         async with self._response_lock(response_id):
-            current = await self.store.get_response(response_id)
+            current = await self.store.get_response_current(response_id)
             assert current is not None
             if current.status in TERMINAL_STATUSES:
                 return ResponseObject.model_validate(current.snapshot)
@@ -471,7 +473,7 @@ class AgentService:
                                  param=str(first["loc"][0])) from None
         row = await self._owned_response(identity, response_id)
         async with self._response_lock(response_id):
-            current = await self.store.get_response(response_id)
+            current = await self.store.get_response_current(response_id)
             assert current is not None
             details = current.snapshot.get("incomplete_details") or {}
             pending = current.snapshot.get("pending_approval")
@@ -487,6 +489,7 @@ class AgentService:
             runtime.cancelled = asyncio.Event()
             runtime.response_id = response_id
             writer = TurnWriter(self.store, self.bus, current, flush_ms=self.settings.delta_flush_ms,
+                                snapshot_ms=self.settings.snapshot_interval_ms,
                                 session_spent_usd=session.spent_usd, transcript_length=len(transcript),
                                 lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),))
             if new_max_cost_usd is not None:

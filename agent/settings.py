@@ -63,6 +63,9 @@ class Settings(BaseSettings):
 
     # Text deltas are group-committed: at most this long between a delta and its commit.
     delta_flush_ms: int = Field(25, ge=0)
+    # While text streams, the stored response object (what GET returns) is rewritten at most this often; events
+    # and status changes are not delayed by it.
+    snapshot_interval_ms: int = Field(250, ge=0)
     # SSE keep-alive comment interval.
     sse_keepalive_seconds: float = Field(15.0, gt=0)
 

@@ -19,10 +19,15 @@ from agent.store.store import Append, Store
 from agent.store.tables import ResponseRow
 
 
+# A commit made only of these leaves the stored response object to the next snapshot rewrite.
+_LAZY_SNAPSHOT_EVENTS = ev.DEFERRABLE_EVENTS | ev.STREAMED_ITEM_EVENTS
+
+
 class TurnWriter:
     def __init__(self, store: Store, bus: EventBus, row: ResponseRow, *, flush_ms: int,
                  session_spent_usd: float = 0.0, transcript_length: int = 0,
-                 lease: tuple[str, float] | None = None, secrets: tuple[str, ...] = ()) -> None:
+                 lease: tuple[str, float] | None = None, secrets: tuple[str, ...] = (),
+                 snapshot_ms: int = 0) -> None:
         # lease = (replica id, lease seconds): every flush while running extends the lease.
         # secrets = the caller's token: whatever passes through the turn (the model echoing it in text or tool
         # arguments) is redacted, with token-shaped strings, before it is stored or streamed.
@@ -42,11 +47,20 @@ class TurnWriter:
         self._transcript_length = transcript_length
         self._lease = lease
         self._spend_dirty = False
-        self._lock = asyncio.Lock()
-        self._timer: asyncio.TimerHandle | None = None
-        self._last_flush = float("-inf")  # loop time of the last commit
         self._redact_projection = False
-        self._background: set[asyncio.Task] = set()
+        # While only streamed output arrives, the stored response object is rewritten at most this often (its
+        # model_dump + write was most of a delta's cost); anything else rewrites it at once.
+        assert row.snapshot_sequence is None or row.snapshot_sequence >= row.last_sequence, "stale projection"
+        self._snapshot_delay = snapshot_ms / 1000
+        self._snapshot_at = float("-inf")
+        self._snapshot_stale = False
+        self._force_snapshot = False
+        # Commits go through the store's group committer: at most one append of this writer is in flight.
+        # ``_waiters`` resolve with the next commit taken, ``_inflight_waiters`` with the one in flight.
+        self._inflight: Append | None = None
+        self._waiters: list[asyncio.Future] = []
+        self._inflight_waiters: list[asyncio.Future] = []
+        self._failure: Exception | None = None  # a background commit's failure, raised by the next flush
 
     @property
     def last_sequence(self) -> int:
@@ -65,7 +79,7 @@ class TurnWriter:
 
     def emit_deferred(self, event_type: str, **payload: Any) -> dict[str, Any]:
         """Emit an event that may wait for the next group commit, without awaiting (safe in ``finally``)."""
-        assert event_type in ev.DEFERRABLE_EVENTS, event_type
+        assert event_type in ev.DEFERRABLE_EVENTS or event_type in ev.STREAMED_ITEM_EVENTS, event_type
         if event_type in (ev.TEXT_DELTA, ev.REASONING_DELTA):
             # Redacted one by one, deltas can still join into a token in the projection: from now on the
             # stored projection is redacted as a whole (the live streams use ``emit_redacted_delta`` instead).
@@ -84,7 +98,7 @@ class TurnWriter:
         self._next_seq += 1
         self.state = ev.apply(self.state, event)
         self._pending.append(event)
-        self._schedule_flush()
+        self.store.committer.request(self, self._flush_delay)
         return event
 
     def charge(self, event_type: str, usd: float, **payload: Any) -> None:
@@ -122,53 +136,84 @@ class TurnWriter:
         self.session_spent_usd = round(self.session_spent_usd + usd, 6)
         self._spend_dirty = True
 
-    def _schedule_flush(self) -> None:
-        # Leading edge: after a quiet spell the first delta is committed (and reaches streams) at once; later
-        # ones within ``delta_flush_ms`` of the last commit wait for the next group commit.
-        if self._timer is None:
-            loop = asyncio.get_running_loop()
-            wait = self._last_flush + self._flush_delay - loop.time()
-            self._timer = loop.call_later(max(0.0, wait), self._flush_soon)
-
-    def _flush_soon(self) -> None:
-        self._timer = None
-        task = asyncio.ensure_future(self._flush())  # nothing cancels this task: no shield needed
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
     async def flush(self) -> None:
-        # Shielded: a cancelled caller must not abandon a transaction half-way.
-        await asyncio.shield(self._flush())
+        """Commit everything emitted so far, now. Shielded: a cancelled caller must not abandon its commit."""
+        if self._has_pending():
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            self.store.committer.request(self, 0)
+        elif self._inflight is not None:
+            waiter = asyncio.get_running_loop().create_future()
+            self._inflight_waiters.append(waiter)
+        else:
+            waiter = None
+        if waiter is not None:
+            await asyncio.shield(waiter)
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
 
-    async def _flush(self) -> None:
-        async with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            self._last_flush = asyncio.get_running_loop().time()
-            if not (self._pending or self._pending_transcript or self._pending_artifacts or self._spend_dirty):
-                return
-            batch, self._pending = self._pending, []
-            artifacts, self._pending_artifacts = self._pending_artifacts, []
-            transcript, self._pending_transcript = self._pending_transcript, []
-            spend_dirty, self._spend_dirty = self._spend_dirty, False
-            status = self.state.status
-            lease = ((self._lease[0], time.time() + self._lease[1]) if self._lease else (None, None)) if batch else None
-            await self.store.append(Append(
-                response_id=self.response_id, expected_last_sequence=self._committed_seq, events=batch,
-                # Every event was redacted when emitted, and deltas live with a token split across them included
-                # (StreamRedactor), so the projection built from them needs no second pass over its whole text on
-                # every commit — unless a delta came in unguarded.
-                snapshot=redact(self.state.public(), self._secrets) if self._redact_projection
-                else self.state.public(), status=status, artifacts=artifacts,
-                transcript=transcript,
-                lease=lease, session_spent_usd=self.session_spent_usd if spend_dirty else None,
-                session_id=self.session_id))
-            if batch:
-                self._committed_seq = batch[-1]["sequence_number"]
-                self.bus.publish(self.response_id, batch)
+    def _has_pending(self) -> bool:
+        return bool(self._pending or self._pending_transcript or self._pending_artifacts or self._spend_dirty
+                    or self._force_snapshot)
+
+    def take_append(self) -> Append | None:
+        """The committer's call: what to commit now, or None (then it is asked again when something is due)."""
+        if self._inflight is not None:
+            self.store.committer.request(self, 0)  # after the one in flight, in the next group
+            return None
+        loop_now = asyncio.get_running_loop().time()
+        snapshot_due = self._snapshot_stale and loop_now - self._snapshot_at >= self._snapshot_delay
+        if not (self._has_pending() or snapshot_due):
+            if self._snapshot_stale:
+                self.store.committer.request(self, self._snapshot_at + self._snapshot_delay - loop_now)
+            return None
+        batch, self._pending = self._pending, []
+        artifacts, self._pending_artifacts = self._pending_artifacts, []
+        transcript, self._pending_transcript = self._pending_transcript, []
+        spend_dirty, self._spend_dirty = self._spend_dirty, False
+        streamed_only = not artifacts and all(e["type"] in _LAZY_SNAPSHOT_EVENTS for e in batch)
+        snapshot = None
+        if (self._force_snapshot or not batch or not streamed_only
+                or loop_now - self._snapshot_at >= self._snapshot_delay):
+            # Every event was redacted when emitted, and deltas live with a token split across them included
+            # (StreamRedactor), so the projection built from them needs no second pass over its whole text —
+            # unless a delta came in unguarded.
+            snapshot = self.state.public()
+            if self._redact_projection:
+                snapshot = redact(snapshot, self._secrets)
+            self._snapshot_at, self._snapshot_stale, self._force_snapshot = loop_now, False, False
+        else:
+            # The stored object lags: rewrite it when its interval ends, even if nothing else arrives.
+            self._snapshot_stale = True
+            self.store.committer.request(self, self._snapshot_delay)
+        lease = ((self._lease[0], time.time() + self._lease[1]) if self._lease else (None, None)) if batch else None
+        self._inflight = Append(
+            response_id=self.response_id, expected_last_sequence=self._committed_seq, events=batch,
+            snapshot=snapshot, status=self.state.status, artifacts=artifacts, transcript=transcript,
+            lease=lease, session_spent_usd=self.session_spent_usd if spend_dirty else None,
+            session_id=self.session_id)
+        self._inflight_waiters, self._waiters = self._waiters, []
+        return self._inflight
+
+    def committed(self, append: Append, outcome: Exception | None) -> None:
+        """The committer's call with the outcome of ``append``: publish it to live streams, wake the waiters."""
+        self._inflight = None
+        waiters, self._inflight_waiters = self._inflight_waiters, []
+        if outcome is None:
+            if append.events:
+                self._committed_seq = append.events[-1]["sequence_number"]
+                self.bus.publish(self.response_id, list(append.events))
+        elif not waiters:
+            self._failure = outcome  # raised by the next flush (a durable step)
+        for waiter in waiters:
+            if not waiter.done():
+                if outcome is None:
+                    waiter.set_result(None)
+                else:
+                    waiter.set_exception(outcome)
 
     async def close(self) -> None:
+        # The stored response object is left current: the next writer (a resume, a cancel) starts from it.
+        self._force_snapshot = self._snapshot_stale
         await self.flush()
-        for task in list(self._background):
-            await task

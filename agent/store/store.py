@@ -31,8 +31,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from agent.metrics import Metrics
-from agent.models import RUNNING_STATUSES
+from agent import events as ev
+from agent.models import RUNNING_STATUSES, ResponseObject
 from agent.recovery import Settlement, StaleTurn
+from agent.store.committer import GroupCommitter
 from agent.store.notify import CANCEL_CHANNEL, EVENTS_CHANNEL, events_payload
 from agent.store.tables import (
     ArtifactRow,
@@ -79,9 +81,12 @@ def _move_statement(statements: dict[tuple[str, ...], Any], columns: tuple[str, 
 
 
 def _move_values(batch: Append, now: float) -> dict[str, Any]:
-    values: dict[str, Any] = {"snapshot": batch.snapshot, "status": batch.status, "updated_at": now}
+    values: dict[str, Any] = {"status": batch.status, "updated_at": now}
+    last = batch.events[-1]["sequence_number"] if batch.events else batch.expected_last_sequence
     if batch.events:
-        values["last_sequence"] = batch.events[-1]["sequence_number"]
+        values["last_sequence"] = last
+    if batch.snapshot is not None:
+        values["snapshot"], values["snapshot_sequence"] = batch.snapshot, last
     if batch.lease is not None:
         values["owner_replica"], values["lease_expires_at"] = batch.lease
     if batch.status not in RUNNING_STATUSES:
@@ -155,7 +160,8 @@ def _settle_group(conn: Connection, settlements: Sequence[Settlement], now: floa
         RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
         or_(*(RESPONSES.c.status == status for status in sorted(RUNNING_STATUSES))),  # (no IN in executemany)
     ).values(status=bindparam("v_status"), snapshot=bindparam("v_snapshot"),
-             last_sequence=bindparam("v_last_sequence"), updated_at=now, owner_replica=None, lease_expires_at=None,
+             last_sequence=bindparam("v_last_sequence"), snapshot_sequence=bindparam("v_last_sequence"),
+             updated_at=now, owner_replica=None, lease_expires_at=None,
              cancel_requested_at=None)
     params = [{"_id": s.response_id, "_expected": s.expected_last_sequence, "v_status": s.status,
                "v_snapshot": s.snapshot, "v_last_sequence": s.expected_last_sequence + 1} for s in settlements]
@@ -196,7 +202,7 @@ class Append:
     response_id: str
     expected_last_sequence: int
     events: Sequence[dict[str, Any]]             # each already carries its sequence_number
-    snapshot: dict[str, Any]
+    snapshot: dict[str, Any] | None              # None: keep the stored one (it lags; see snapshot_sequence)
     status: str
     artifacts: Sequence[dict[str, Any]] = ()     # {"key", "type", "data"}
     transcript: Sequence[tuple[int, dict[str, Any]]] = ()
@@ -213,9 +219,8 @@ class Store:
     _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # The replica id carried by this store's NOTIFYs (PostgreSQL), so a replica can skip its own commits.
     notify_origin: str = ""
-    # Group commit: appends waiting for the next transaction, and the task committing them.
-    _queue: list[tuple[Append, asyncio.Future]] = field(default_factory=list)
-    _committer: asyncio.Task | None = None
+    # Group commit of every writer of the process (see committer.py).
+    committer: GroupCommitter = field(init=False)
     # SQLite file databases: a synchronous engine used from one writer thread for group commits.
     _sync_engine: Engine | None = None
     _commit_thread: ThreadPoolExecutor | None = None
@@ -251,9 +256,11 @@ class Store:
             return False
         return True
 
+    def __post_init__(self) -> None:
+        self.committer = GroupCommitter(self.commit_appends)
+
     async def close(self) -> None:
-        if self._committer is not None:
-            await asyncio.gather(self._committer, return_exceptions=True)
+        await self.committer.drain()
         await self.engine.dispose()
         if self._sync_engine is not None:
             self._sync_engine.dispose()
@@ -335,40 +342,33 @@ class Store:
                     {"response_id": row.id, "position": p, "message": m} for p, m in transcript])
 
     async def append(self, batch: Append) -> None:
-        """Commit ``batch`` atomically. Appends of all responses arriving while a commit runs are committed
-        together in the next transaction (group commit): at hundreds of live streams a transaction per append
-        was the replica's bottleneck. Raises ``SequenceConflict`` when another writer appended first."""
-        future = asyncio.get_running_loop().create_future()
-        self._queue.append((batch, future))
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_queued(), name="ml-intern-store-commit")
-        await future
+        """Commit ``batch`` on its own, now. (Writers go through ``committer``, which groups them.) Raises
+        ``SequenceConflict`` when another writer appended first."""
+        [outcome] = await self.commit_appends([batch])
+        if outcome is not None:
+            raise outcome
 
-    async def _commit_queued(self) -> None:
-        while self._queue:
-            group, self._queue = self._queue[:MAX_GROUP_APPENDS], self._queue[MAX_GROUP_APPENDS:]
-            batches = [batch for batch, _ in group]
+    async def commit_appends(self, batches: list[Append]) -> list[Exception | None]:
+        """Every append of ``batches`` in one transaction; the outcome of each (None: committed)."""
+        outcomes: list[Exception | None] = []
+        for start in range(0, len(batches), MAX_GROUP_APPENDS):
+            group = batches[start:start + MAX_GROUP_APPENDS]
             started = time.perf_counter()
             try:
-                outcomes = await self._commit_group(batches)
+                results = await self._commit_group(group)
             except Exception:
                 # One bad append must not fail the others: each is tried again in a transaction of its own.
-                outcomes = []
-                for batch in batches:
+                results = []
+                for batch in group:
                     try:
-                        outcomes.extend(await self._commit_group([batch]))
+                        results.extend(await self._commit_group([batch]))
                     except Exception as exc:  # reported to that append's writer
-                        outcomes.append(exc)
+                        results.append(exc)
             if self.metrics is not None:
-                self.metrics.observe_commit(started, len(batches), sum(
-                    len(batch.events) for batch, outcome in zip(batches, outcomes) if outcome is None))
-            for (_, future), outcome in zip(group, outcomes):
-                if future.done():
-                    continue
-                if outcome is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(outcome)
+                self.metrics.observe_commit(started, len(group), sum(
+                    len(batch.events) for batch, outcome in zip(group, results) if outcome is None))
+            outcomes.extend(results)
+        return outcomes
 
     async def _commit_group(self, batches: list[Append]) -> list[Exception | None]:
         return await self._write(_write_group, batches, time.time(), self.notify_origin, self.is_sqlite,
@@ -395,15 +395,23 @@ class Store:
         """Running responses whose owner is gone: a foreign replica with an expired lease (or any, if
         ``all_foreign``), read in one query."""
         query = select(RESPONSES.c.id, RESPONSES.c.last_sequence, RESPONSES.c.snapshot,
-                       RESPONSES.c.cancel_requested_at).where(
+                       RESPONSES.c.cancel_requested_at, RESPONSES.c.snapshot_sequence).where(
             RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)),
             or_(RESPONSES.c.owner_replica.is_(None), RESPONSES.c.owner_replica != replica_id))
         if not all_foreign:
             query = query.where(or_(RESPONSES.c.lease_expires_at.is_(None), RESPONSES.c.lease_expires_at < now))
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [StaleTurn(response_id=r[0], last_sequence=r[1], snapshot=r[2], cancel_requested=r[3] is not None)
-                for r in rows]
+        turns = [StaleTurn(response_id=r[0], last_sequence=r[1], snapshot=r[2], cancel_requested=r[3] is not None)
+                 for r in rows]
+        for turn, row in zip(turns, rows):
+            if row[4] is not None and row[4] < turn.last_sequence:
+                # Its writer died between two snapshot rewrites: replay the events the stored object lacks.
+                state = ResponseObject.model_validate(turn.snapshot)
+                for event in await self.events_after(turn.response_id, row[4], turn.last_sequence - row[4]):
+                    state = ev.apply(state, event)
+                turn.snapshot = state.public()
+        return turns
 
     async def settle_stale(self, settlements: Sequence[Settlement]) -> list[Settlement]:
         """Move each stale turn to its settled status with its terminal event, in one transaction; a turn that
@@ -419,6 +427,18 @@ class Store:
         async with self.engine.connect() as conn:
             found = (await conn.execute(select(RESPONSES).where(RESPONSES.c.id == response_id))).mappings().first()
         return ResponseRow.model_validate(dict(found)) if found else None
+
+    async def get_response_current(self, response_id: str) -> ResponseRow | None:
+        """The response with its projection brought up to its last event (what a new writer must start from:
+        the stored object may lag behind the deltas while text streams)."""
+        row = await self.get_response(response_id)
+        if row is None or row.snapshot_sequence is None or row.snapshot_sequence >= row.last_sequence:
+            return row
+        state = ResponseObject.model_validate(row.snapshot)
+        for event in await self.events_after(response_id, row.snapshot_sequence,
+                                             row.last_sequence - row.snapshot_sequence):
+            state = ev.apply(state, event)
+        return row.model_copy(update={"snapshot": state.public(), "snapshot_sequence": row.last_sequence})
 
     async def snapshot_json(self, response_id: str) -> tuple[str, str, str] | None:
         """(owner id, session id, the response object as stored JSON text): a read served as it was written,

@@ -36,8 +36,11 @@ class ResponseRow(SQLModel, table=True):
     status: str = Field(max_length=16)
     previous_response_id: str | None = Field(default=None, max_length=40)
     last_sequence: int = -1
-    # The materialised projection of the event log (the response object), updated with each append.
+    # The materialised projection of the event log (the response object), as of event ``snapshot_sequence``
+    # (None: ``last_sequence``). Rewritten with every append, except that while text streams it is rewritten at
+    # most every ``snapshot_interval_ms`` (the deltas themselves are committed at once).
     snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    snapshot_sequence: int | None = None
     idempotency_key: str | None = Field(default=None, max_length=255)
     # Which replica runs the turn, and until when its lease holds without a heartbeat.
     owner_replica: str | None = Field(default=None, max_length=64)

@@ -112,7 +112,7 @@ async def test_the_first_delta_after_a_quiet_spell_is_committed_at_once(store):
     await writer.emit(ev.ITEM_ADDED, output_index=0, item=MessageItem(id="msg_1").model_dump())
     await writer.emit(ev.PART_ADDED, item_id="msg_1", output_index=0, content_index=0, part=OutputText().model_dump())
     sub = bus.subscribe(row.id)
-    writer._last_flush = float("-inf")  # a quiet spell since the last commit
+    store.committer._last_commit = float("-inf")  # a quiet spell since the last commit
     writer.emit_redacted_delta(ev.TEXT_DELTA, item_id="msg_1", output_index=0, content_index=0, delta="first",
                                logprobs=[])
     batch = await sub.next_batch(timeout=0.75)  # half the window: only a leading-edge commit can be this early
@@ -122,3 +122,44 @@ async def test_the_first_delta_after_a_quiet_spell_is_committed_at_once(store):
     assert await sub.next_batch(timeout=0.3) is None  # inside the window: held for the group commit
     assert [e["delta"] for e in await sub.next_batch(timeout=3)] == ["second"]
     await writer.close()
+
+
+async def test_while_text_streams_the_stored_object_lags_consistently_and_catches_up(store):
+    row = await new_response(store)
+    writer = TurnWriter(store, EventBus(), row, flush_ms=0, snapshot_ms=60_000)
+    await writer.set_status("in_progress")  # a status change rewrites the object at once
+    writer.emit_deferred(ev.ITEM_ADDED, output_index=0, item=MessageItem(id="msg_1").model_dump())
+    writer.emit_deferred(ev.PART_ADDED, item_id="msg_1", output_index=0, content_index=0,
+                         part=OutputText().model_dump())
+    for word in ("one ", "two "):
+        writer.emit_redacted_delta(ev.TEXT_DELTA, item_id="msg_1", output_index=0, content_index=0, delta=word,
+                                   logprobs=[])
+        await writer.flush()
+    stored = await store.get_response(row.id)
+    events = await store.events_after(row.id, -1)
+    assert stored.last_sequence == events[-1]["sequence_number"]  # every delta is committed...
+    assert stored.snapshot_sequence < stored.last_sequence          # ...the object is rewritten later
+    # What is stored is exactly the projection as of its own sequence number.
+    upto = [e for e in events if e["sequence_number"] <= stored.snapshot_sequence]
+    assert ev.project(upto).public() == stored.snapshot
+    current = await store.get_response_current(row.id)
+    assert current.snapshot["output_text"] == "one two " and current.snapshot_sequence == stored.last_sequence
+    # A writer that dies here leaves it lagging; recovery settles it from the events, text included.
+    [turn] = [t for t in await store.stale_turns("replica_new", 0.0, all_foreign=True) if t.response_id == row.id]
+    assert turn.snapshot["output_text"] == "one two "
+
+
+async def test_closing_a_writer_leaves_the_stored_object_current(store):
+    row = await new_response(store)
+    writer = TurnWriter(store, EventBus(), row, flush_ms=0, snapshot_ms=60_000)
+    await writer.set_status("in_progress")
+    writer.emit_deferred(ev.ITEM_ADDED, output_index=0, item=MessageItem(id="msg_1").model_dump())
+    writer.emit_deferred(ev.PART_ADDED, item_id="msg_1", output_index=0, content_index=0,
+                         part=OutputText().model_dump())
+    writer.emit_redacted_delta(ev.TEXT_DELTA, item_id="msg_1", output_index=0, content_index=0, delta="kept",
+                               logprobs=[])
+    await writer.flush()
+    assert (await store.get_response(row.id)).snapshot_sequence < writer.last_sequence
+    await writer.close()
+    stored = await store.get_response(row.id)
+    assert stored.snapshot_sequence == stored.last_sequence and stored.snapshot["output_text"] == "kept"

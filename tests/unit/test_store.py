@@ -86,8 +86,8 @@ async def test_writer_numbers_events_gaplessly_across_group_commits(store):
     assert writer.last_sequence == len(stored) - 1
     # Live subscribers got the same events, in order, once each (published after commit).
     published = []
-    while not sub.queue.empty():
-        published += sub.queue.get_nowait()
+    while (batch := await sub.next_batch(timeout=0)) is not None:
+        published += batch
     assert published == stored[2:]
     assert "".join(e["delta"] for e in stored if e["type"] == ev.TEXT_DELTA) == text
     # Paging over the log returns the same numbering.
