@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from agent.hf_hosts import CallerHttp, HfOnlyBearerAuth
+from agent.hf_hosts import CallerHttp, HfOnlyBearerAuth, allowed_origins
 from agent.identity import Identity, token_fingerprint
 from agent.llm import ModelClient, RouterClient
 from agent.settings import Settings
@@ -41,6 +41,10 @@ class RuntimeRegistry:
     router: RouterClient
     hub: httpx.AsyncClient  # shared by every session; holds no credential
     _runtimes: dict[str, SessionRuntime] = field(default_factory=dict)
+    _origins: frozenset = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._origins = allowed_origins(self.settings)
 
     def get(self, session_id: str) -> SessionRuntime | None:
         return self._runtimes.get(session_id)
@@ -55,7 +59,7 @@ class RuntimeRegistry:
             runtime = SessionRuntime(
                 session_id=session_id, identity=identity, fingerprint=fingerprint,
                 llm=self.router.bind(identity.secret(), session_id),
-                http=CallerHttp(self.hub, HfOnlyBearerAuth(identity.secret(), self.settings)))
+                http=CallerHttp(self.hub, HfOnlyBearerAuth(identity.secret(), self.settings, self._origins)))
             self._runtimes[session_id] = runtime
         runtime.last_active = time.monotonic()
         return runtime

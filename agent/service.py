@@ -332,9 +332,10 @@ class AgentService:
                            param="previous_response_id", retryable=False)
 
     async def _check_capacity(self, identity: Identity) -> None:
-        if await self.store.live_sessions(identity.user_id) >= self.settings.max_live_sessions_per_account:
+        mine, everyone = await self.store.live_session_counts(identity.user_id)
+        if mine >= self.settings.max_live_sessions_per_account:
             raise self._too_many_live_sessions()
-        if await self.store.live_sessions() >= self.settings.max_live_sessions_global:
+        if everyone >= self.settings.max_live_sessions_global:
             raise RateLimited("The server is at capacity; retry shortly.", code="server_at_capacity")
 
     def _too_many_live_sessions(self) -> RateLimited:

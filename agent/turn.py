@@ -27,8 +27,12 @@ from agent.writer import TurnWriter
 log = logging.getLogger("ml_intern.turn")
 
 
-def system_prompt(username: str, *, can_write: bool, can_jobs: bool) -> str:
-    template = resources.files("agent.prompts").joinpath("system.md").read_text()
+def prompt_template() -> str:
+    return resources.files("agent.prompts").joinpath("system.md").read_text()
+
+
+def system_prompt(username: str, *, can_write: bool, can_jobs: bool, template: str | None = None) -> str:
+    template = template if template is not None else prompt_template()
     prompt = template.replace("{username}", username).replace("{date}", datetime.date.today().isoformat())
     missing = [what for what, ok in (("create or write repos", can_write), ("run HF Jobs", can_jobs)) if not ok]
     if missing:
@@ -65,6 +69,7 @@ class TurnRunner:
         self.tools = tools
         self.replica_id = replica_id
         self.collections = collections
+        self.prompt = prompt_template()  # read once: it ships with the package
 
     async def run(self, writer: TurnWriter, runtime: SessionRuntime, *, model: str,
                   previous_response_id: str | None, new_messages: list[dict[str, Any]],
@@ -80,7 +85,8 @@ class TurnRunner:
                 await writer.set_status("in_progress")
             history = await chain_history(self.store, previous_response_id)
             messages = [{"role": "system", "content": system_prompt(
-                identity.username, can_write=identity.can_write_repos, can_jobs=identity.can_run_jobs)},
+                identity.username, can_write=identity.can_write_repos, can_jobs=identity.can_run_jobs,
+                template=self.prompt)},
                 *history, *new_messages]
 
             price = await self.prices.price(runtime.http, self.settings.router_url, model)

@@ -112,10 +112,22 @@ class TurnWriter:
         event_type = {"queued": ev.QUEUED, "in_progress": ev.IN_PROGRESS, "completed": ev.COMPLETED,
                       "failed": ev.FAILED, "incomplete": ev.INCOMPLETE, "cancelled": ev.CANCELLED}[status]
         settled = status in ("completed", "failed", "cancelled", "incomplete")
+        if error is not None:
+            error = ResponseError(code=error.code, message=redact(error.message, self._secrets))
         snapshot = ev.with_status(self.state, status, error=error, incomplete=incomplete,
                                   completed_at=int(time.time()) if settled else None)
         if settled:
             self._lease = None
+        if not self._redact_projection:
+            # The projection is made of events redacted as they were emitted (and its error just above): the
+            # snapshot event is committed as it is, and the state moves without re-validating the whole object.
+            public = snapshot.public()
+            event = ev.WireEvent({"type": event_type, "response": public, "sequence_number": self._next_seq})
+            self._next_seq += 1
+            self.state = snapshot
+            self._pending.append(event)
+            await self.flush()
+            return event
         return await self.emit(event_type, response=snapshot.public())
 
     async def record_artifact(self, artifact: Artifact) -> bool:

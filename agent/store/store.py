@@ -154,6 +154,34 @@ def _write_group(conn: Connection, batches: Sequence[Append], now: float, notify
     return outcomes
 
 
+def _insert_response(conn: Connection, row: ResponseRow, events, transcript, new_session, expected_head,
+                     session_updates, now: float, live_limit: int | None) -> None:
+    if live_limit is not None:
+        # PostgreSQL. Held until commit: the next submit of this owner counts after this one's row is visible.
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:owner))"), {"owner": row.owner_id})
+        live = conn.execute(select(func.count(func.distinct(RESPONSES.c.session_id))).where(
+            RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)), RESPONSES.c.owner_id == row.owner_id,
+        )).scalar_one()
+        if live >= live_limit:
+            raise LiveSessionLimit()
+    if new_session is not None:
+        conn.execute(insert(SESSIONS).values(**new_session.model_dump()))
+    else:
+        moved = conn.execute(update(SESSIONS).where(
+            SESSIONS.c.id == row.session_id,
+            SESSIONS.c.head_response_id.is_(None) if expected_head is None
+            else SESSIONS.c.head_response_id == expected_head,
+        ).values(head_response_id=row.id, updated_at=now, **(session_updates or {})))
+        if moved.rowcount != 1:
+            raise _HeadMoved()
+    conn.execute(insert(RESPONSES).values(**row.model_dump()))
+    conn.execute(insert(EVENTS), [{"response_id": row.id, "sequence_number": e["sequence_number"], "type": e["type"],
+                                   "data": e, "created_at": now} for e in events])
+    if transcript:
+        conn.execute(insert(TRANSCRIPT), [{"response_id": row.id, "position": p, "message": m}
+                                          for p, m in transcript])
+
+
 def _settle_group(conn: Connection, settlements: Sequence[Settlement], now: float,
                   grouped: bool) -> list[Settlement]:
     statement = update(RESPONSES).where(
@@ -314,32 +342,9 @@ class Store:
 
     async def _insert_response(self, row, events, transcript, new_session, expected_head, session_updates,
                                now, live_limit) -> None:
-        async with self._tx() as conn:
-            if live_limit is not None and not self.is_sqlite:
-                # Held until commit: the next submit of this owner counts after this one's row is visible.
-                await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:owner))"), {"owner": row.owner_id})
-                live = (await conn.execute(select(func.count(func.distinct(RESPONSES.c.session_id))).where(
-                    RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)), RESPONSES.c.owner_id == row.owner_id,
-                ))).scalar_one()
-                if live >= live_limit:
-                    raise LiveSessionLimit()
-            if new_session is not None:
-                await conn.execute(insert(SESSIONS).values(**new_session.model_dump()))
-            else:
-                moved = await conn.execute(update(SESSIONS).where(
-                    SESSIONS.c.id == row.session_id,
-                    SESSIONS.c.head_response_id.is_(None) if expected_head is None
-                    else SESSIONS.c.head_response_id == expected_head,
-                ).values(head_response_id=row.id, updated_at=now, **(session_updates or {})))
-                if moved.rowcount != 1:
-                    raise _HeadMoved()
-            await conn.execute(insert(RESPONSES).values(**row.model_dump()))
-            await conn.execute(insert(EVENTS), [
-                {"response_id": row.id, "sequence_number": e["sequence_number"], "type": e["type"], "data": e,
-                 "created_at": now} for e in events])
-            if transcript:
-                await conn.execute(insert(TRANSCRIPT), [
-                    {"response_id": row.id, "position": p, "message": m} for p, m in transcript])
+        # One writer-thread hop on SQLite (see ``_write``), instead of one per statement.
+        await self._write(_insert_response, row, events, transcript, new_session, expected_head, session_updates,
+                          now, live_limit if not self.is_sqlite else None)
 
     async def append(self, batch: Append) -> None:
         """Commit ``batch`` on its own, now. (Writers go through ``committer``, which groups them.) Raises
@@ -475,6 +480,15 @@ class Store:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).scalars().all()
         return list(rows)
+
+    async def live_session_counts(self, owner_id: str) -> tuple[int, int]:
+        """(the owner's live sessions, all live sessions) in one query."""
+        session = func.distinct(RESPONSES.c.session_id)
+        query = select(func.count(session).filter(RESPONSES.c.owner_id == owner_id), func.count(session)).where(
+            RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
+        async with self.engine.connect() as conn:
+            mine, everyone = (await conn.execute(query)).one()
+        return int(mine), int(everyone)
 
     async def live_sessions(self, owner_id: str | None = None) -> int:
         """Sessions with a turn queued or running (optionally of one account)."""
