@@ -50,6 +50,7 @@ from agent.recovery import RECOVERY_CHUNK, settlement
 from agent.redact import redact
 from agent.runtime import RuntimeRegistry
 from agent.settings import Settings
+from agent.snapshot_cache import CachedSnapshot, TerminalSnapshots
 from agent.store import migrate
 from agent.store.notify import PgListener
 from agent.store.store import LiveSessionLimit, SequenceConflict, Store
@@ -105,6 +106,7 @@ class AgentService:
         self._response_locks: dict[str, asyncio.Lock] = {}
         self._background: list[asyncio.Task] = []
         self.draining = False
+        self.settled = TerminalSnapshots()  # GET of a finished response without a database read
         self.follower = ResponseFollower(store, self.bus, settings, self._store_poll_seconds)
 
     # ------------------------------------------------------------------ lifecycle
@@ -367,11 +369,21 @@ class AgentService:
 
     async def get_json(self, identity: Identity, response_id: str) -> bytes:
         """The response object as stored JSON (what ``get`` returns, without parsing and re-serialising it)."""
-        found = await self.store.snapshot_json(response_id) if _plausible_id(response_id) else None
-        if found is None or found[0] != identity.user_id:
+        if not _plausible_id(response_id):
             raise response_not_found(response_id)
-        self.runtimes.touch(found[1])
-        return found[2].encode()
+        cached = self.settled.get(response_id)
+        if cached is None:
+            found = await self.store.snapshot_json(response_id)
+            if found is None:
+                raise response_not_found(response_id)
+            owner_id, session_id, status, text = found
+            cached = CachedSnapshot(owner_id=owner_id, session_id=session_id, body=text.encode())
+            if status in TERMINAL_STATUSES:
+                self.settled.put(response_id, cached)
+        if cached.owner_id != identity.user_id:
+            raise response_not_found(response_id)
+        self.runtimes.touch(cached.session_id)
+        return cached.body
 
     async def snapshot(self, identity: Identity, response_id: str) -> tuple[ResponseObject, int]:
         """The response and the sequence number of the last event it reflects (one read: both are written in

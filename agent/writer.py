@@ -61,6 +61,7 @@ class TurnWriter:
         self._waiters: list[asyncio.Future] = []
         self._inflight_waiters: list[asyncio.Future] = []
         self._failure: Exception | None = None  # a background commit's failure, raised by the next flush
+        self._streamed_at = float("-inf")  # loop time of the last commit that carried streamed events
 
     @property
     def last_sequence(self) -> int:
@@ -98,7 +99,9 @@ class TurnWriter:
         self._next_seq += 1
         self.state = ev.apply(self.state, event)
         self._pending.append(event)
-        self.store.committer.request(self, self._flush_delay)
+        # Leading edge per writer: the first streamed event after a quiet spell (or after a durable step, such
+        # as the model call's start) is committed at once; the next ones ride the group commit's window.
+        self.store.committer.request(self, self._flush_delay, since=self._streamed_at)
         return event
 
     def charge(self, event_type: str, usd: float, **payload: Any) -> None:
@@ -215,6 +218,8 @@ class TurnWriter:
         if outcome is None:
             if append.events:
                 self._committed_seq = append.events[-1]["sequence_number"]
+                if any(e["type"] in _LAZY_SNAPSHOT_EVENTS for e in append.events):
+                    self._streamed_at = asyncio.get_running_loop().time()
                 self.bus.publish(self.response_id, list(append.events))
         elif not waiters:
             self._failure = outcome  # raised by the next flush (a durable step)

@@ -38,11 +38,13 @@ class GroupCommitter:
         self._task: asyncio.Task | None = None
         self._last_commit = float("-inf")
 
-    def request(self, source: Committable, window: float) -> None:
-        """Commit what ``source`` has within ``window`` seconds of the last commit (at once when longer ago)."""
+    def request(self, source: Committable, window: float, since: float | None = None) -> None:
+        """Commit what ``source`` has within ``window`` seconds of ``since`` (default: the last commit of all),
+        at once when that is past. Every commit takes what every waiting source has."""
         self._waiting[id(source)] = source
         loop = asyncio.get_running_loop()
-        self._set_due(max(loop.time(), self._last_commit + window) if window > 0 else loop.time())
+        start = self._last_commit if since is None else since
+        self._set_due(max(loop.time(), start + window) if window > 0 else loop.time())
 
     def _set_due(self, when: float) -> None:
         if when >= self._due:

@@ -252,6 +252,7 @@ class Store:
     # SQLite file databases: a synchronous engine used from one writer thread for group commits.
     _sync_engine: Engine | None = None
     _commit_thread: ThreadPoolExecutor | None = None
+    _read_threads: ThreadPoolExecutor | None = None
     _statements: dict[tuple[str, ...], Any] = field(default_factory=dict)  # the grouped moves, by shape
     metrics: Metrics | None = None
 
@@ -270,7 +271,8 @@ class Store:
                                             connect_args={"timeout": 30, "check_same_thread": False})
                 sa_event.listen(sync_engine, "connect", _sqlite_pragmas)
                 return cls(engine=engine, is_sqlite=True, _sync_engine=sync_engine,
-                           _commit_thread=ThreadPoolExecutor(1, thread_name_prefix="ml-intern-sqlite-commit"))
+                           _commit_thread=ThreadPoolExecutor(1, thread_name_prefix="ml-intern-sqlite-commit"),
+                           _read_threads=ThreadPoolExecutor(4, thread_name_prefix="ml-intern-sqlite-read"))
         else:
             engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
                                          json_serializer=_dumps, json_deserializer=orjson.loads)
@@ -294,6 +296,8 @@ class Store:
             self._sync_engine.dispose()
         if self._commit_thread is not None:
             self._commit_thread.shutdown(wait=True)
+        if self._read_threads is not None:
+            self._read_threads.shutdown(wait=True)
 
     @contextlib.asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncConnection]:
@@ -445,14 +449,23 @@ class Store:
             state = ev.apply(state, event)
         return row.model_copy(update={"snapshot": state.public(), "snapshot_sequence": row.last_sequence})
 
-    async def snapshot_json(self, response_id: str) -> tuple[str, str, str] | None:
-        """(owner id, session id, the response object as stored JSON text): a read served as it was written,
-        with no parse or re-serialisation."""
-        async with self.engine.connect() as conn:
-            found = (await conn.execute(select(RESPONSES.c.owner_id, RESPONSES.c.session_id,
-                                               cast(RESPONSES.c.snapshot, Text))
-                                        .where(RESPONSES.c.id == response_id))).first()
-        return (found[0], found[1], found[2]) if found else None
+    async def snapshot_json(self, response_id: str) -> tuple[str, str, str, str] | None:
+        """(owner id, session id, status, the response object as stored JSON text): a read served as it was
+        written, with no parse or re-serialisation."""
+        query = select(RESPONSES.c.owner_id, RESPONSES.c.session_id, RESPONSES.c.status,
+                       cast(RESPONSES.c.snapshot, Text)).where(RESPONSES.c.id == response_id)
+        if self._sync_engine is not None:
+            # SQLite: one hop to a reader thread (the async driver takes one per step of the read).
+            found = await asyncio.get_running_loop().run_in_executor(self._read_threads, self._read_one, query)
+        else:
+            async with self.engine.connect() as conn:
+                found = (await conn.execute(query)).first()
+        return (found[0], found[1], found[2], found[3]) if found else None
+
+    def _read_one(self, query: Any) -> Any:
+        assert self._sync_engine is not None
+        with self._sync_engine.connect() as conn:
+            return conn.execute(query).first()
 
     async def find_idempotent(self, owner_id: str, key: str) -> ResponseRow | None:
         async with self.engine.connect() as conn:

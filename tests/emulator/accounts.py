@@ -78,6 +78,17 @@ def default_accounts() -> dict[str, Account]:
     return {a.token: a for a in accounts}
 
 
+LOAD_TOKEN_PREFIX = "hf_emu_load_"
+
+
+def load_accounts(count: int) -> dict[str, Account]:
+    """``count`` extra accounts for load tests (``hf_emu_load_0000`` → user ``load0000``, ...): classic ``write``
+    tokens that may infer and pay, like alice, so a load spreads over many accounts' live-session limits."""
+    accounts = [Account(f"load{i:04d}", f"{LOAD_TOKEN_PREFIX}{i:04d}", fullname=f"Load Tester {i}", can_pay=True)
+                for i in range(count)]
+    return {a.token: a for a in accounts}
+
+
 def bearer_token(request: Request) -> str | None:
     """The bearer token of a request, or None when there is no Authorization header."""
     header = request.headers.get("authorization")

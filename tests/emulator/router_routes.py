@@ -24,6 +24,7 @@ from .scripted_model import (
     plan_reply,
     prompt_text,
     split_arguments,
+    stamp,
 )
 from .thinking import (
     DEFAULT_MAX_TOKENS, STRICT, THINKING_MODELS, default_thought, missing_replay, missing_replay_message,
@@ -158,7 +159,7 @@ async def _stream(cid: str, model: str, answer: Answer, usage: dict[str, int], i
             await asyncio.sleep(answer.delay_ms / 1000)
         if answer.stream_error is not None and i == len(text_chunks) // 2:
             break
-        yield chunk({"content": piece})
+        yield chunk({"content": stamp() if answer.stamped else piece})
     if answer.stream_error is not None:
         # What the router sends when the provider fails after the headers: an error object as a data frame.
         message, type_, code = FAILURE_BODIES[answer.stream_error]

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,13 @@ SCRIPT_RE = re.compile(r"```emulator-script[^\n]*\n(.*?)```", re.DOTALL)
 BAD_ARGUMENTS = '{"query": "unterminated'
 DEFAULT_CHUNK_CHARS = 20
 ERROR_STATUSES = (429, 500, 503)
+# A stamped chunk's content: the router's clock when it sends the chunk, so a client downstream of the product
+# server measures lag = its receive time - the stamp (both clocks are the same machine's in a load test).
+STAMP_FORMAT = "[t=%.6f] "
+
+
+def stamp() -> str:
+    return STAMP_FORMAT % time.time()
 
 
 class ScriptError(ValueError):
@@ -48,6 +56,7 @@ class Answer:
     reasoning_field: str | None = None  # None: the model's own field
     stream_error: int | None = None  # fail mid-stream with this status (an error chunk after half the text)
     truncated: bool = False  # the output budget ran out (finish_reason "length")
+    stamped: bool = False  # each text chunk is replaced by a fresh `stamp()` when it is sent
 
     @property
     def finish_reason(self) -> str:
@@ -139,7 +148,7 @@ def find_script(messages: list[dict[str, Any]]) -> tuple[str | None, int, str]:
 
 def _is_modifier(step: Any) -> bool:
     return isinstance(step, dict) and ({"error", "hang_ms", "stream_error"} & step.keys()) and not (
-        {"say", "call", "calls", "bad_arguments"} & step.keys()
+        {"say", "stamped", "call", "calls", "bad_arguments"} & step.keys()
     )
 
 
@@ -181,10 +190,12 @@ def parse_turns(script: str) -> list[_Turn]:
 def _validate_answer_step(step: Any) -> None:
     calls = step if isinstance(step, list) else None
     if isinstance(step, dict):
-        unknown = step.keys() - {"say", "chunks", "delay_ms", "call", "arguments", "calls", "bad_arguments",
-                                 "think", "think_tokens", "think_field"}
+        unknown = step.keys() - {"say", "stamped", "chunks", "delay_ms", "call", "arguments", "calls",
+                                 "bad_arguments", "think", "think_tokens", "think_field"}
         if unknown:
             raise ScriptError(f"unknown step keys: {sorted(unknown)}")
+        if "stamped" in step:
+            _validate_stamped(step)
         if step.get("think_field", REASONING_FIELDS[0]) not in REASONING_FIELDS:
             raise ScriptError(f"think_field must be one of {REASONING_FIELDS}, got {step['think_field']!r}")
         calls = step.get("calls") or []
@@ -193,6 +204,14 @@ def _validate_answer_step(step: Any) -> None:
     for call in calls:
         if not isinstance(call, dict) or not ({"call", "bad_arguments"} & call.keys()):
             raise ScriptError(f"a call must be {{'call': name, 'arguments': {{...}}}} or {{'bad_arguments': name}}, got {call!r}")
+
+
+def _validate_stamped(step: dict[str, Any]) -> None:
+    count = step["stamped"]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ScriptError(f"stamped must be a positive number of chunks, got {count!r}")
+    if {"say", "chunks"} & step.keys():
+        raise ScriptError("a stamped step makes its own text: it takes no 'say' or 'chunks'")
 
 
 def _resolve(value: Any, tool_texts: list[str]) -> Any:
@@ -229,6 +248,12 @@ def _answer_from_step(step: dict[str, Any] | list[Any], turn_index: int, tool_te
         text, chunks, delay = str(step.get("say", "")), step.get("chunks"), int(step.get("delay_ms", 0))
     calls = [_tool_call(turn_index, i, spec, tool_texts) for i, spec in enumerate(specs)]
     answer = Answer(text=text, tool_calls=calls, chunks=chunks, delay_ms=delay)
+    if isinstance(step, dict) and "stamped" in step:
+        # Planned now with stamps of the right length (usage and a non-streamed answer use this text);
+        # a streamed answer re-stamps every chunk as it sends it.
+        answer.chunks = int(step["stamped"])
+        answer.text = "".join(stamp() for _ in range(answer.chunks))
+        answer.stamped = True
     if isinstance(step, dict):
         answer.reasoning = str(step.get("think", ""))
         answer.reasoning_tokens = int(step["think_tokens"]) if "think_tokens" in step else None

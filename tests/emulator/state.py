@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .accounts import Account, default_accounts
+from .accounts import load_accounts as make_load_accounts
 from .catalog import Catalog, build_catalog
 from .compute_state import ComputeState
 from .viewer_catalog import ViewerCatalog, build_viewer_catalog
@@ -35,6 +36,14 @@ class EmulatorState:
     # Thinking models that require their reasoning back (Kimi) refuse a tool-call history without it ("strict",
     # as the real provider does) or accept it ("lenient"). See thinking.py.
     reasoning_replay: str = "strict"
+    # Extra classic-write accounts for load tests, added to `accounts` (tokens hf_emu_load_0000, ...).
+    load_accounts: int = 0
+
+    def __post_init__(self) -> None:
+        if self.load_accounts < 0:
+            raise ValueError("load_accounts must be >= 0")
+        if self.load_accounts:
+            self.accounts = {**self.accounts, **make_load_accounts(self.load_accounts)}  # a given dict stays as is
 
     # --- accounts -------------------------------------------------------
     def account_for_token(self, token: str | None) -> Account | None:

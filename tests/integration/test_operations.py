@@ -114,3 +114,18 @@ async def test_the_router_pool_sends_each_sessions_token_and_header(emulator):
 
 async def _ignore(_delta: str) -> None:
     return None
+
+
+def test_a_settled_response_is_served_to_its_owner_only_and_a_running_one_stays_fresh(alice, bob, emulator):
+    done = create(alice, uscript({"say": "final answer"}))
+    for _ in range(2):  # the second read comes from memory: same body, same rules
+        reply = alice.get(f"/v1/responses/{done['id']}")
+        assert reply.status_code == 200 and reply.json()["output_text"] == "final answer"
+        assert bob.get(f"/v1/responses/{done['id']}").status_code == 404
+    running = create(alice, uscript({"hang_ms": 30_000}, {"say": "late"}), background=True)
+    assert alice.get(f"/v1/responses/{running['id']}").json()["status"] in ("queued", "in_progress")
+    alice.post(f"/v1/responses/{running['id']}/cancel")
+    from tests.integration.helpers import settle
+
+    settle(alice, running["id"])
+    assert alice.get(f"/v1/responses/{running['id']}").json()["status"] == "cancelled"

@@ -121,7 +121,7 @@ def test_a_chained_turn_after_a_restart_replays_reasoning_per_policy(emulator, t
         with httpx.Client(base_url=first_server.url, headers={"authorization": f"Bearer {ALICE}"},
                           timeout=30) as client:
             first = settle(client, create(client, uscript(*TOOL_STEPS), background=True)["id"])
-        assert first["status"] == "completed", first
+        assert first["status"] == "completed", first["error"]
     finally:
         first_server.kill()
     second_server = start_server_process(env, tmp_path / "second.log")

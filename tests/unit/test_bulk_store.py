@@ -112,7 +112,7 @@ async def test_the_first_delta_after_a_quiet_spell_is_committed_at_once(store):
     await writer.emit(ev.ITEM_ADDED, output_index=0, item=MessageItem(id="msg_1").model_dump())
     await writer.emit(ev.PART_ADDED, item_id="msg_1", output_index=0, content_index=0, part=OutputText().model_dump())
     sub = bus.subscribe(row.id)
-    store.committer._last_commit = float("-inf")  # a quiet spell since the last commit
+    writer._streamed_at = float("-inf")  # a quiet spell since its last streamed commit
     writer.emit_redacted_delta(ev.TEXT_DELTA, item_id="msg_1", output_index=0, content_index=0, delta="first",
                                logprobs=[])
     batch = await sub.next_batch(timeout=0.75)  # half the window: only a leading-edge commit can be this early
