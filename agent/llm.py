@@ -27,9 +27,9 @@ __all__ = ["Completion", "LlmError", "ModelClient", "RouterClient", "ToolCall", 
 
 log = logging.getLogger("ml_intern.llm")
 
-# Upstream chunks handled between two yields to the event loop: a fast provider's buffered answer must not
-# hold the loop (other streams, the group-commit timer) until it is read to the end.
-YIELD_EVERY_CHUNKS = 16
+# Upstream lines handled between two yields to the event loop: a fast provider's buffered answer must not
+# hold the loop (other streams, the group commit) until it is read to the end.
+YIELD_EVERY_CHUNKS = 64
 MAX_ERROR_BODY_BYTES = 65_536
 
 
@@ -117,17 +117,17 @@ async def stream_completion(client: ModelClient, *, model: str, messages: list[d
                                     headers=client.headers(), allow_redirects=False) as reply:
             if reply.status != 200:
                 raise await _status_error(reply)
-            handled = 0
-            async for line in reply.content:
-                delta = reader.feed_line(line)
-                if delta is not None:
-                    if delta.reasoning and on_reasoning is not None:
-                        await on_reasoning(delta.reasoning)
-                    if delta.text:
-                        await on_text(delta.text)
-                handled += 1
-                if handled % YIELD_EVERY_CHUNKS == 0:
-                    await asyncio.sleep(0)
+            rest = b""
+            async for data in reply.content.iter_any():
+                # Everything that arrived in one read is handled together: its text (and reasoning) deltas
+                # become one delta each, so a provider that sends a burst costs one event, not one per chunk.
+                lines = (rest + data).split(b"\n")
+                rest = lines.pop()
+                for start in range(0, len(lines), YIELD_EVERY_CHUNKS):
+                    if start:
+                        await asyncio.sleep(0)  # a long burst must not hold the loop (other streams, commits)
+                    await _deliver(reader, lines[start:start + YIELD_EVERY_CHUNKS], on_text, on_reasoning)
+            await _deliver(reader, [rest], on_text, on_reasoning)
     except StreamError as exc:
         transient = exc.status is None or exc.status == 429 or exc.status >= 500
         raise LlmError(f"The inference provider failed mid-answer: {exc.message}", code="model_provider_error",
@@ -140,6 +140,35 @@ async def stream_completion(client: ModelClient, *, model: str, messages: list[d
     result = reader.finish()
     result.duration_ms = int((time.monotonic() - started) * 1000)
     return result
+
+
+async def _deliver(reader: ChunkReader, lines: list[bytes], on_text: Callable[[str], Awaitable[None]],
+                   on_reasoning: Callable[[str], Awaitable[None]] | None) -> None:
+    """Feed ``lines`` to ``reader`` and pass on their visible deltas, consecutive ones of a kind joined, in order.
+    An error object among them is raised after the deltas that came before it were passed on."""
+    segments: list[tuple[str, str]] = []
+    failure: StreamError | None = None
+    for line in lines:
+        try:
+            delta = reader.feed_line(line)
+        except StreamError as exc:
+            failure = exc
+            break
+        if delta is None:
+            continue
+        for kind, text in (("reasoning", delta.reasoning), ("text", delta.text)):
+            if text:
+                if segments and segments[-1][0] == kind:
+                    segments[-1] = (kind, segments[-1][1] + text)
+                else:
+                    segments.append((kind, text))
+    for kind, text in segments:
+        if kind == "text":
+            await on_text(text)
+        elif on_reasoning is not None:
+            await on_reasoning(text)
+    if failure is not None:
+        raise failure
 
 
 async def _status_error(reply: aiohttp.ClientResponse) -> LlmError:

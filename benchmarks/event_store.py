@@ -31,7 +31,7 @@ async def _prepare(url: str, response_id: str) -> tuple[Store, ResponseRow]:
     return store, row
 
 
-async def _run(url: str, response_id: str, flush_ms: int, group: bool) -> float:
+async def _run(url: str, response_id: str, flush_ms: int, group: bool, events: int = EVENTS) -> float:
     store, row = await _prepare(url, response_id)
     writer = TurnWriter(store, EventBus(), row, flush_ms=flush_ms)
     await writer.emit(ev.ITEM_ADDED, output_index=0, item={"id": "msg_1", "type": "message", "role": "assistant",
@@ -39,7 +39,7 @@ async def _run(url: str, response_id: str, flush_ms: int, group: bool) -> float:
     await writer.emit(ev.PART_ADDED, item_id="msg_1", output_index=0, content_index=0,
                       part={"type": "output_text", "text": "", "annotations": [], "logprobs": []})
     started = time.perf_counter()
-    for i in range(EVENTS):
+    for i in range(events):
         await writer.emit(ev.TEXT_DELTA, item_id="msg_1", output_index=0, content_index=0, delta="tok ",
                           logprobs=[])
         if not group:
@@ -49,23 +49,29 @@ async def _run(url: str, response_id: str, flush_ms: int, group: bool) -> float:
     await writer.close()
     elapsed = time.perf_counter() - started
     await store.close()
-    return EVENTS / elapsed
+    return events / elapsed
+
+
+def measure(url: str, events: int = EVENTS) -> tuple[float, float]:
+    """Events/s appended to the migrated database at ``url``: (one transaction per event, group commit 25 ms).
+    Each run uses a new response, so repeated calls on one database do not collide."""
+    single = asyncio.run(_run(url, "resp_" + os.urandom(16).hex(), 0, group=False, events=events))
+    grouped = asyncio.run(_run(url, "resp_" + os.urandom(16).hex(), 25, group=True, events=events))
+    return single, grouped
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         migrate.upgrade(url)
-        single = asyncio.run(_run(url, "resp_" + "a" * 32, 0, group=False))
-        grouped = asyncio.run(_run(url, "resp_" + "b" * 32, 25, group=True))
+        single, grouped = measure(url)
     print(f"event store (SQLite, {EVENTS} text deltas):")
     print(f"  one transaction per event : {single:10.0f} events/s")
     print(f"  group commit (25 ms)      : {grouped:10.0f} events/s   ratio {grouped / single:.1f}x")
     pg = os.environ.get("ML_INTERN_BENCH_POSTGRES_URL")
     if pg:
         migrate.upgrade(pg)
-        single = asyncio.run(_run(pg, "resp_" + os.urandom(16).hex(), 0, group=False))
-        grouped = asyncio.run(_run(pg, "resp_" + os.urandom(16).hex(), 25, group=True))
+        single, grouped = measure(pg)
         print(f"event store (PostgreSQL): per-event {single:.0f}/s, group commit {grouped:.0f}/s "
               f"ratio {grouped / single:.1f}x")
 

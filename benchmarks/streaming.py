@@ -31,14 +31,14 @@ def _direct(emulator_url: str) -> float:
 
 def _through_server(server_url: str) -> float:
     started = time.perf_counter()
-    deltas = 0
+    text = ""
     with httpx.stream("POST", f"{server_url}/v1/responses", timeout=60,
                       headers={"authorization": "Bearer hf_emu_alice"},
                       json={"input": script({"say": TEXT, "chunks": CHUNKS}), "stream": True}) as reply:
         for line in reply.iter_lines():
-            if line.startswith("data: ") and json.loads(line[6:])["type"] == "response.output_text.delta":
-                deltas += 1
-    assert deltas == CHUNKS, deltas
+            if line.startswith("data: ") and (event := json.loads(line[6:]))["type"] == "response.output_text.delta":
+                text += event["delta"]
+    assert text == TEXT  # chunks that arrive together may be joined into one delta
     return time.perf_counter() - started
 
 
