@@ -67,9 +67,11 @@ class ResponseFollower:
         try:
             while True:
                 if from_store:
+                    found_any = False
                     while True:
                         replayed = await self.store.events_after(response_id, last, REPLAY_PAGE)
                         if replayed:
+                            found_any = True
                             last = replayed[-1]["sequence_number"]
                             idle_since = time.monotonic()
                             ended = _through_end(replayed)
@@ -78,9 +80,12 @@ class ResponseFollower:
                                 return
                         if len(replayed) < REPLAY_PAGE:
                             break
-                    row = await self.store.get_response(response_id)
-                    if row is None or (row.status in SETTLED_STATUSES and row.last_sequence <= last):
-                        return
+                    if not found_any:
+                        # Nothing new (a stream resumed after a pause or the end): a settled response has no
+                        # more to send. (After new events, the log itself says: it ends with an end event.)
+                        row = await self.store.get_response(response_id)
+                        if row is None or (row.status in SETTLED_STATUSES and row.last_sequence <= last):
+                            return
                     from_store = False
                 batch = await sub.next_batch(min(self.poll_seconds(), self.settings.sse_keepalive_seconds))
                 if sub.lagged or batch is None:

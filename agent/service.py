@@ -419,6 +419,11 @@ class AgentService:
         async for batch in self.follower.subscribe_batches(response_id, starting_after=starting_after):
             yield batch
 
+    async def stream_created(self, response: ResponseObject) -> AsyncIterator[list[dict[str, Any]] | None]:
+        """The event stream of a response ``submit`` just returned to the caller (who owns it: no lookup)."""
+        async for batch in self.follower.subscribe_batches(response.id, starting_after=-1):
+            yield batch
+
     async def list_artifacts(self, identity: Identity, *, response_id: str | None = None,
                              session_id: str | None = None) -> list[dict[str, Any]]:
         if (response_id is None) == (session_id is None):

@@ -84,7 +84,7 @@ async def create_response(request: Request) -> Response:
     service = _service(request)
     response = await service.submit(identity, create, idempotency_key=request.headers.get("idempotency-key"))
     if create.stream:
-        return sse_response(service.subscribe_batches(identity, response.id, starting_after=-1), service.metrics)
+        return sse_response(service.stream_created(response), service.metrics)
     if not create.background:
         response = await service.wait(identity, response.id, timeout=create.wait_timeout_seconds)
     return JSONResponse(response.public())

@@ -433,9 +433,22 @@ class Store:
             return await self._write(_settle_group, settlements, time.time(), False)
 
     async def get_response(self, response_id: str) -> ResponseRow | None:
-        async with self.engine.connect() as conn:
-            found = (await conn.execute(select(RESPONSES).where(RESPONSES.c.id == response_id))).mappings().first()
+        found = await self._read(lambda conn: conn.execute(
+            select(RESPONSES).where(RESPONSES.c.id == response_id)).mappings().first())
         return ResponseRow.model_validate(dict(found)) if found else None
+
+    async def _read(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work(connection)`` for a read. On SQLite it is one hop to a reader thread (the async driver
+        takes a hop for each step of a read: execute, fetch, release)."""
+        if self._sync_engine is not None:
+            return await asyncio.get_running_loop().run_in_executor(self._read_threads, self._read_sync, work)
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(work)
+
+    def _read_sync(self, work: Callable[[Connection], T]) -> T:
+        assert self._sync_engine is not None
+        with self._sync_engine.connect() as conn:
+            return work(conn)
 
     async def get_response_current(self, response_id: str) -> ResponseRow | None:
         """The response with its projection brought up to its last event (what a new writer must start from:
@@ -454,18 +467,8 @@ class Store:
         written, with no parse or re-serialisation."""
         query = select(RESPONSES.c.owner_id, RESPONSES.c.session_id, RESPONSES.c.status,
                        cast(RESPONSES.c.snapshot, Text)).where(RESPONSES.c.id == response_id)
-        if self._sync_engine is not None:
-            # SQLite: one hop to a reader thread (the async driver takes one per step of the read).
-            found = await asyncio.get_running_loop().run_in_executor(self._read_threads, self._read_one, query)
-        else:
-            async with self.engine.connect() as conn:
-                found = (await conn.execute(query)).first()
+        found = await self._read(lambda conn: conn.execute(query).first())
         return (found[0], found[1], found[2], found[3]) if found else None
-
-    def _read_one(self, query: Any) -> Any:
-        assert self._sync_engine is not None
-        with self._sync_engine.connect() as conn:
-            return conn.execute(query).first()
 
     async def find_idempotent(self, owner_id: str, key: str) -> ResponseRow | None:
         async with self.engine.connect() as conn:
@@ -474,11 +477,9 @@ class Store:
         return ResponseRow.model_validate(dict(found)) if found else None
 
     async def events_after(self, response_id: str, after: int, limit: int = 1000) -> list[dict[str, Any]]:
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(
-                select(EVENTS.c.data).where(EVENTS.c.response_id == response_id, EVENTS.c.sequence_number > after)
-                .order_by(EVENTS.c.sequence_number).limit(limit))).scalars().all()
-        return list(rows)
+        query = (select(EVENTS.c.data).where(EVENTS.c.response_id == response_id, EVENTS.c.sequence_number > after)
+                 .order_by(EVENTS.c.sequence_number).limit(limit))
+        return await self._read(lambda conn: list(conn.execute(query).scalars().all()))
 
     async def transcript(self, response_id: str) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:

@@ -69,7 +69,8 @@ def test_stream_mode_is_a_gapless_event_stream_ending_with_completed(alice):
                      "response.content_part.done", "response.output_item.done", "response.llm_call"):
         assert expected in types
     deltas = [e for e in events if e["type"] == "response.output_text.delta"]
-    assert len(deltas) == 6
+    # Six chunks; those that arrive together are joined into one delta, so at least one and at most six.
+    assert 1 <= len(deltas) <= 6
     assert all(d["logprobs"] == [] for d in deltas)
     final = events[-1]["response"]
     assert "".join(d["delta"] for d in deltas) == final["output_text"] == text
