@@ -48,7 +48,13 @@ class Subscription:
                 self._waiter = None
             if not self._batches:
                 return None
-        return self._batches.popleft()
+        if len(self._batches) == 1:
+            return self._batches.popleft()
+        # Several commits arrived while the subscriber was busy: they go on together (one send for all).
+        joined: list[dict[str, Any]] = []
+        while self._batches:
+            joined.extend(self._batches.popleft())
+        return joined
 
 
 def _expire(waiter: asyncio.Future) -> None:
