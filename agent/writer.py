@@ -1,8 +1,9 @@
 """The single writer of one response's event log.
 
 It assigns gapless sequence numbers, keeps the projection in memory, and commits events with the projection
-in one transaction. Durable events (status, items, artifacts, approvals) are committed before ``emit``
-returns; text deltas and logs are group-committed within ``delta_flush_ms``.
+in one transaction, through the store's group committer. Durable events (status, tool-call items, artifacts,
+approvals) are committed before ``emit`` returns; streamed output (deltas, the items they fill), logs and
+telemetry are group-committed within ``delta_flush_ms``.
 """
 
 from __future__ import annotations

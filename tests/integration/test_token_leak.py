@@ -90,9 +90,12 @@ def test_live_text_deltas_never_carry_a_token_split_across_chunks(alice: httpx.C
     receives is redacted delta by delta, not only the stored text."""
     say = f"Token {ALICE} and {FOREIGN_TOKEN} are secret; Bearer {FOREIGN_TOKEN[::-1]} too."
     events = stream_events(alice, "POST", "/v1/responses",
-                           json={"input": uscript({"say": say, "chunks": len(say) // 3}), "stream": True})
+                           json={"input": uscript({"say": say, "chunks": len(say) // 3, "delay_ms": 5}),
+                                 "stream": True})
     deltas = [e["delta"] for e in events if e["type"] == "response.output_text.delta"]
-    assert len(deltas) > 3  # the model sent ~3-char chunks: every token arrived split
+    # The model sent ~3-char chunks, 5 ms apart (chunks that arrive together are joined into one delta): every
+    # token arrived split across reads.
+    assert len(deltas) > 3
     fragments = {s[i:i + 5] for s in (ALICE, FOREIGN_TOKEN, FOREIGN_TOKEN[::-1]) for i in range(len(s) - 4)}
     leaked = [d for d in deltas if any(f in d for f in fragments)]
     assert not leaked, leaked
