@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy import (
     Connection,
     Engine,
+    Integer,
     Text,
     bindparam,
     cast,
@@ -152,6 +153,16 @@ def _write_group(conn: Connection, batches: Sequence[Append], now: float, notify
             conn.execute(text("SELECT pg_notify(:channel, :payload)"),
                          {"channel": EVENTS_CHANNEL, "payload": events_payload(notify_origin, batch.response_id)})
     return outcomes
+
+
+_EVENTS_AFTER = (select(EVENTS.c.data)
+                 .where(EVENTS.c.response_id == bindparam("response_id"), EVENTS.c.sequence_number > bindparam("after"))
+                 .order_by(EVENTS.c.sequence_number).limit(bindparam("limit", type_=Integer)))
+_RESPONSE = select(RESPONSES).where(RESPONSES.c.id == bindparam("response_id"))
+_LIVE_SESSION = func.distinct(RESPONSES.c.session_id)
+# Built once: constructing the statement cost as much as running it.
+_LIVE_COUNTS = select(func.count(_LIVE_SESSION).filter(RESPONSES.c.owner_id == bindparam("owner")),
+                      func.count(_LIVE_SESSION)).where(RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
 
 
 def _insert_response(conn: Connection, row: ResponseRow, events, transcript, new_session, expected_head,
@@ -433,8 +444,7 @@ class Store:
             return await self._write(_settle_group, settlements, time.time(), False)
 
     async def get_response(self, response_id: str) -> ResponseRow | None:
-        found = await self._read(lambda conn: conn.execute(
-            select(RESPONSES).where(RESPONSES.c.id == response_id)).mappings().first())
+        found = await self._read(lambda conn: conn.execute(_RESPONSE, {"response_id": response_id}).mappings().first())
         return ResponseRow.model_validate(dict(found)) if found else None
 
     async def _read(self, work: Callable[[Connection], T]) -> T:
@@ -477,9 +487,8 @@ class Store:
         return ResponseRow.model_validate(dict(found)) if found else None
 
     async def events_after(self, response_id: str, after: int, limit: int = 1000) -> list[dict[str, Any]]:
-        query = (select(EVENTS.c.data).where(EVENTS.c.response_id == response_id, EVENTS.c.sequence_number > after)
-                 .order_by(EVENTS.c.sequence_number).limit(limit))
-        return await self._read(lambda conn: list(conn.execute(query).scalars().all()))
+        params = {"response_id": response_id, "after": after, "limit": limit}
+        return await self._read(lambda conn: list(conn.execute(_EVENTS_AFTER, params).scalars().all()))
 
     async def transcript(self, response_id: str) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
@@ -496,12 +505,8 @@ class Store:
         return list(rows)
 
     async def live_session_counts(self, owner_id: str) -> tuple[int, int]:
-        """(the owner's live sessions, all live sessions) in one query."""
-        session = func.distinct(RESPONSES.c.session_id)
-        query = select(func.count(session).filter(RESPONSES.c.owner_id == owner_id), func.count(session)).where(
-            RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
-        async with self.engine.connect() as conn:
-            mine, everyone = (await conn.execute(query)).one()
+        """(the owner's live sessions, all live sessions) in one query (on every submit)."""
+        mine, everyone = await self._read(lambda conn: conn.execute(_LIVE_COUNTS, {"owner": owner_id}).one())
         return int(mine), int(everyone)
 
     async def live_sessions(self, owner_id: str | None = None) -> int:
