@@ -66,8 +66,13 @@ class Metrics:
     def model_label(self, model: str) -> str:
         return model if model in self._models else OTHER
 
-    def observe_event(self, event: dict[str, Any]) -> None:
-        """Figures carried by the events a turn emits (its owner replica observes each once)."""
+    def observe_events(self, events: list[dict[str, Any]]) -> None:
+        """Figures carried by a committed batch of a turn's events (its owner replica observes each once)."""
+        for event in events:
+            if event["type"] == ev.LLM_CALL or event["type"] in ev.STREAM_END_EVENTS:
+                self._observe_event(event)
+
+    def _observe_event(self, event: dict[str, Any]) -> None:
         kind = event["type"]
         if kind == ev.LLM_CALL:
             model = self.model_label(str(event.get("model", "")))

@@ -85,7 +85,7 @@ class AgentService:
         store.notify_origin = self.replica_id
         self.metrics = Metrics(settings.supported_models)
         store.metrics = self.metrics
-        self.bus = EventBus(observer=self._observe)
+        self.bus = EventBus(observer=self.metrics.observe_events)
         self.listener: PgListener | None = None
         self.router = RouterClient.create(settings.router_url, timeout=settings.llm_timeout_seconds)
         self._http = http or shared_client()
@@ -143,11 +143,6 @@ class AgentService:
                 await aclose()
         await self.store.close()
         await self._http.aclose()
-
-    def _observe(self, events: list[dict[str, Any]]) -> None:
-        for event in events:
-            if event["type"] == ev.LLM_CALL or event["type"] in ev.STREAM_END_EVENTS:
-                self.metrics.observe_event(event)
 
     async def drain(self) -> None:
         """Shutting down: refuse new turns and stop this replica's running ones now, so that open streams receive

@@ -73,8 +73,12 @@ class TurnWriter:
             return self.emit_deferred(event_type, **payload)
         event = ev.WireEvent(redact({"type": event_type, **payload, "sequence_number": self._next_seq},
                                     self._secrets))
+        return await self._commit_durable(event, ev.apply(self.state, event))
+
+    async def _commit_durable(self, event: ev.WireEvent, state: ResponseObject) -> dict[str, Any]:
+        """Take ``event`` (which moves the projection to ``state``) and commit it before returning."""
         self._next_seq += 1
-        self.state = ev.apply(self.state, event)
+        self.state = state
         self._pending.append(event)
         await self.flush()
         return event
@@ -125,13 +129,9 @@ class TurnWriter:
         if not self._redact_projection:
             # The projection is made of events redacted as they were emitted (and its error just above): the
             # snapshot event is committed as it is, and the state moves without re-validating the whole object.
-            public = snapshot.public()
-            event = ev.WireEvent({"type": event_type, "response": public, "sequence_number": self._next_seq})
-            self._next_seq += 1
-            self.state = snapshot
-            self._pending.append(event)
-            await self.flush()
-            return event
+            event = ev.WireEvent({"type": event_type, "response": snapshot.public(),
+                                  "sequence_number": self._next_seq})
+            return await self._commit_durable(event, snapshot)
         return await self.emit(event_type, response=snapshot.public())
 
     async def record_artifact(self, artifact: Artifact) -> bool:

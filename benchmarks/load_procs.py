@@ -133,23 +133,12 @@ class Monitors:
 
 # ----------------------------------------------------------------------------- children
 
-@dataclass
-class EmulatorProcess:
-    process: subprocess.Popen
-    url: str
+class EmulatorProcess(ServerProcess):
+    """The emulator as a child process (stopped like the server)."""
 
     @property
     def router_url(self) -> str:
         return f"{self.url}/v1"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
 
 
 def _child_env(overrides: dict[str, str]) -> dict[str, str]:
@@ -186,7 +175,7 @@ def start_emulator(load_accounts: int, log_path: Path, timeout: float = 30.0) ->
         env=_child_env({}), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     _wait_http(f"{url}/_emulator/health", process, log_path, timeout)
-    return EmulatorProcess(process, url)
+    return EmulatorProcess(process, url, log_path)
 
 
 def server_env(emulator_url: str, database_url: str, **extra: str) -> dict[str, str]:

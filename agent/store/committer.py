@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from agent.store.store import Append
+    from agent.store.transactions import Append
 
 log = logging.getLogger("ml_intern.store")
 

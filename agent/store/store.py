@@ -36,26 +36,27 @@ from agent import events as ev
 from agent.models import RUNNING_STATUSES, ResponseObject
 from agent.recovery import Settlement, StaleTurn
 from agent.store.committer import GroupCommitter
-from agent.store.notify import CANCEL_CHANNEL, EVENTS_CHANNEL, events_payload
-from agent.store.tables import (
-    ArtifactRow,
-    EventRow,
-    ResponseRow,
-    SessionRow,
-    TranscriptRow,
+from agent.store.notify import CANCEL_CHANNEL
+from agent.store.tables import ResponseRow, SessionRow
+from agent.store.transactions import (
+    ARTIFACTS, EVENTS, RESPONSES, SESSIONS, TRANSCRIPT, Append, GroupConflict, HeadMoved, LiveSessionLimit,
+    SequenceConflict, insert_response, live_sessions_query, settle_group, write_group,
 )
 from agent.store.urls import async_url, ensure_sqlite_directory, sync_url
 
 T = TypeVar("T")
-SESSIONS = SessionRow.__table__
-RESPONSES = ResponseRow.__table__
-EVENTS = EventRow.__table__
-ARTIFACTS = ArtifactRow.__table__
-TRANSCRIPT = TranscriptRow.__table__
-
+__all__ = ["Append", "LiveSessionLimit", "SequenceConflict", "Store"]
 
 # Appends committed in one transaction at most (a bound on a group's size and on its retry cost).
 MAX_GROUP_APPENDS = 500
+# Hot reads, built once: constructing a statement cost as much as running it.
+_EVENTS_AFTER = (select(EVENTS.c.data)
+                 .where(EVENTS.c.response_id == bindparam("response_id"), EVENTS.c.sequence_number > bindparam("after"))
+                 .order_by(EVENTS.c.sequence_number).limit(bindparam("limit", type_=Integer)))
+_RESPONSE = select(RESPONSES).where(RESPONSES.c.id == bindparam("response_id"))
+_LIVE_SESSION = func.distinct(RESPONSES.c.session_id)
+_LIVE_COUNTS = select(func.count(_LIVE_SESSION).filter(RESPONSES.c.owner_id == bindparam("owner")),
+                      func.count(_LIVE_SESSION)).where(RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - exercised by every test
@@ -67,187 +68,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - ex
     cursor.close()
 
 
-class _GroupConflict(Exception):
-    """A grouped move found a response moved by another writer: the group is retried an append at a time."""
-
-
-def _move_statement(statements: dict[tuple[str, ...], Any], columns: tuple[str, ...]):
-    """``UPDATE responses SET <columns> WHERE id = :_id AND last_sequence = :_expected``, built once per shape."""
-    statement = statements.get(columns)
-    if statement is None:
-        statement = statements[columns] = update(RESPONSES).where(
-            RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
-        ).values({column: bindparam(f"v_{column}") for column in columns})
-    return statement
-
-
-def _move_values(batch: Append, now: float) -> dict[str, Any]:
-    values: dict[str, Any] = {"status": batch.status, "updated_at": now}
-    last = batch.events[-1]["sequence_number"] if batch.events else batch.expected_last_sequence
-    if batch.events:
-        values["last_sequence"] = last
-    if batch.snapshot is not None:
-        values["snapshot"], values["snapshot_sequence"] = batch.snapshot, last
-    if batch.lease is not None:
-        values["owner_replica"], values["lease_expires_at"] = batch.lease
-    if batch.status not in RUNNING_STATUSES:
-        values["cancel_requested_at"] = None  # a request applies to the run it was made for
-    return values
-
-
-def _write_group(conn: Connection, batches: Sequence[Append], now: float, notify_origin: str, is_sqlite: bool,
-                 statements: dict[tuple[str, ...], Any]) -> list[Exception | None]:
-    """Every append of ``batches`` in the caller's transaction. Each response row is moved guarded by the
-    sequence its writer expects, so the check and the move are one statement; rows of the same shape move in one
-    executemany where the driver counts rows per batch (SQLite). A lone append that conflicts is skipped (its
-    outcome is the ``SequenceConflict``) before it writes anything; a conflict inside a grouped move raises
-    ``_GroupConflict`` (the caller rolls back and retries an append at a time)."""
-    outcomes: list[Exception | None] = []
-    written: list[Append] = []
-    shapes: dict[tuple[str, ...], list[tuple[Append, dict[str, Any]]]] = {}
-    for batch in batches:
-        values = _move_values(batch, now)
-        params = {"_id": batch.response_id, "_expected": batch.expected_last_sequence,
-                  **{f"v_{column}": value for column, value in values.items()}}
-        shapes.setdefault(tuple(values), []).append((batch, params))
-    grouped = conn.dialect.supports_sane_multi_rowcount
-    for columns, members in shapes.items():
-        statement = _move_statement(statements, columns)
-        if grouped and len(members) > 1:
-            moved = conn.execute(statement, [params for _, params in members])
-            if moved.rowcount != len(members):
-                raise _GroupConflict()
-            written.extend(batch for batch, _ in members)
-            continue
-        for batch, params in members:
-            if conn.execute(statement, params).rowcount == 1:
-                written.append(batch)
-    for batch in batches:
-        if any(batch is w for w in written):
-            outcomes.append(None)
-            continue
-        last = conn.execute(select(RESPONSES.c.last_sequence).where(RESPONSES.c.id == batch.response_id)).scalar()
-        outcomes.append(SequenceConflict(
-            f"{batch.response_id}: expected last sequence {batch.expected_last_sequence}, found {last}"))
-    events = [{"response_id": b.response_id, "sequence_number": e["sequence_number"], "type": e["type"], "data": e,
-               "created_at": now} for b in written for e in b.events]
-    if events:
-        conn.execute(insert(EVENTS), events)
-    transcript = [{"response_id": b.response_id, "position": p, "message": m}
-                  for b in written for p, m in b.transcript]
-    if transcript:
-        conn.execute(insert(TRANSCRIPT), transcript)
-    for batch in written:
-        for artifact in batch.artifacts:
-            exists = conn.execute(select(ARTIFACTS.c.key).where(
-                ARTIFACTS.c.response_id == batch.response_id, ARTIFACTS.c.key == artifact["key"])).first()
-            if exists is None:
-                conn.execute(insert(ARTIFACTS).values(
-                    response_id=batch.response_id, key=artifact["key"], session_id=artifact["session_id"],
-                    type=artifact["type"], data=artifact["data"], created_at=now))
-        if batch.session_spent_usd is not None and batch.session_id is not None:
-            conn.execute(update(SESSIONS).where(SESSIONS.c.id == batch.session_id).values(
-                spent_usd=batch.session_spent_usd, updated_at=now))
-        if batch.events and not is_sqlite:
-            # Delivered at commit: other replicas' streams of this response re-read the store at once.
-            conn.execute(text("SELECT pg_notify(:channel, :payload)"),
-                         {"channel": EVENTS_CHANNEL, "payload": events_payload(notify_origin, batch.response_id)})
-    return outcomes
-
-
-_EVENTS_AFTER = (select(EVENTS.c.data)
-                 .where(EVENTS.c.response_id == bindparam("response_id"), EVENTS.c.sequence_number > bindparam("after"))
-                 .order_by(EVENTS.c.sequence_number).limit(bindparam("limit", type_=Integer)))
-_RESPONSE = select(RESPONSES).where(RESPONSES.c.id == bindparam("response_id"))
-_LIVE_SESSION = func.distinct(RESPONSES.c.session_id)
-# Built once: constructing the statement cost as much as running it.
-_LIVE_COUNTS = select(func.count(_LIVE_SESSION).filter(RESPONSES.c.owner_id == bindparam("owner")),
-                      func.count(_LIVE_SESSION)).where(RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
-
-
-def _insert_response(conn: Connection, row: ResponseRow, events, transcript, new_session, expected_head,
-                     session_updates, now: float, live_limit: int | None) -> None:
-    if live_limit is not None:
-        # PostgreSQL. Held until commit: the next submit of this owner counts after this one's row is visible.
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:owner))"), {"owner": row.owner_id})
-        live = conn.execute(select(func.count(func.distinct(RESPONSES.c.session_id))).where(
-            RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)), RESPONSES.c.owner_id == row.owner_id,
-        )).scalar_one()
-        if live >= live_limit:
-            raise LiveSessionLimit()
-    if new_session is not None:
-        conn.execute(insert(SESSIONS).values(**new_session.model_dump()))
-    else:
-        moved = conn.execute(update(SESSIONS).where(
-            SESSIONS.c.id == row.session_id,
-            SESSIONS.c.head_response_id.is_(None) if expected_head is None
-            else SESSIONS.c.head_response_id == expected_head,
-        ).values(head_response_id=row.id, updated_at=now, **(session_updates or {})))
-        if moved.rowcount != 1:
-            raise _HeadMoved()
-    conn.execute(insert(RESPONSES).values(**row.model_dump()))
-    conn.execute(insert(EVENTS), [{"response_id": row.id, "sequence_number": e["sequence_number"], "type": e["type"],
-                                   "data": e, "created_at": now} for e in events])
-    if transcript:
-        conn.execute(insert(TRANSCRIPT), [{"response_id": row.id, "position": p, "message": m}
-                                          for p, m in transcript])
-
-
-def _settle_group(conn: Connection, settlements: Sequence[Settlement], now: float,
-                  grouped: bool) -> list[Settlement]:
-    statement = update(RESPONSES).where(
-        RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
-        or_(*(RESPONSES.c.status == status for status in sorted(RUNNING_STATUSES))),  # (no IN in executemany)
-    ).values(status=bindparam("v_status"), snapshot=bindparam("v_snapshot"),
-             last_sequence=bindparam("v_last_sequence"), snapshot_sequence=bindparam("v_last_sequence"),
-             updated_at=now, owner_replica=None, lease_expires_at=None,
-             cancel_requested_at=None)
-    params = [{"_id": s.response_id, "_expected": s.expected_last_sequence, "v_status": s.status,
-               "v_snapshot": s.snapshot, "v_last_sequence": s.expected_last_sequence + 1} for s in settlements]
-    if grouped and conn.dialect.supports_sane_multi_rowcount:
-        if conn.execute(statement, params).rowcount != len(params):
-            raise _GroupConflict()
-        written = list(settlements)
-    else:
-        written = [s for s, p in zip(settlements, params) if conn.execute(statement, p).rowcount == 1]
-    if written:
-        conn.execute(insert(EVENTS), [
-            {"response_id": s.response_id, "sequence_number": s.event["sequence_number"], "type": s.event["type"],
-             "data": s.event, "created_at": now} for s in written])
-    return written
-
-
 def _dumps(value: Any) -> str:
     # JSON columns (events, snapshots, transcript) are written on every commit: orjson is several times faster.
     return orjson.dumps(value).decode()
-
-
-class _HeadMoved(Exception):
-    """Another request moved the session head first (a concurrent submit)."""
-
-
-class SequenceConflict(RuntimeError):
-    """Another writer appended to the response: the single-writer rule was broken."""
-
-
-class LiveSessionLimit(Exception):
-    """The account reached its live-session limit (checked inside the creating transaction on PostgreSQL)."""
-
-
-@dataclass
-class Append:
-    """One atomic append to a response's log."""
-
-    response_id: str
-    expected_last_sequence: int
-    events: Sequence[dict[str, Any]]             # each already carries its sequence_number
-    snapshot: dict[str, Any] | None              # None: keep the stored one (it lags; see snapshot_sequence)
-    status: str
-    artifacts: Sequence[dict[str, Any]] = ()     # {"key", "type", "data"}
-    transcript: Sequence[tuple[int, dict[str, Any]]] = ()
-    lease: tuple[str | None, float | None] | None = None   # (owner_replica, lease_expires_at) to set
-    session_spent_usd: float | None = None
-    session_id: str | None = None
 
 
 @dataclass
@@ -347,19 +170,12 @@ class Store:
         With ``live_limit`` on PostgreSQL, the owner's live sessions are counted again in the same transaction,
         under a per-owner advisory lock, so concurrent submits on different replicas cannot exceed it
         (raises ``LiveSessionLimit``); on SQLite one process serialises submits per owner already."""
-        now = time.time()
         try:
-            await self._insert_response(row, events, transcript, new_session, expected_head, session_updates, now,
-                                        live_limit)
-        except _HeadMoved:
+            await self._write(insert_response, row, events, transcript, new_session, expected_head, session_updates,
+                              time.time(), live_limit if not self.is_sqlite else None)
+        except HeadMoved:
             return False
         return True
-
-    async def _insert_response(self, row, events, transcript, new_session, expected_head, session_updates,
-                               now, live_limit) -> None:
-        # One writer-thread hop on SQLite (see ``_write``), instead of one per statement.
-        await self._write(_insert_response, row, events, transcript, new_session, expected_head, session_updates,
-                          now, live_limit if not self.is_sqlite else None)
 
     async def append(self, batch: Append) -> None:
         """Commit ``batch`` on its own, now. (Writers go through ``committer``, which groups them.) Raises
@@ -391,7 +207,7 @@ class Store:
         return outcomes
 
     async def _commit_group(self, batches: list[Append]) -> list[Exception | None]:
-        return await self._write(_write_group, batches, time.time(), self.notify_origin, self.is_sqlite,
+        return await self._write(write_group, batches, time.time(), self.notify_origin, self.is_sqlite,
                                  self._statements)
 
     async def _write(self, work: Callable[..., T], *args: Any) -> T:
@@ -426,11 +242,8 @@ class Store:
                  for r in rows]
         for turn, row in zip(turns, rows):
             if row[4] is not None and row[4] < turn.last_sequence:
-                # Its writer died between two snapshot rewrites: replay the events the stored object lacks.
-                state = ResponseObject.model_validate(turn.snapshot)
-                for event in await self.events_after(turn.response_id, row[4], turn.last_sequence - row[4]):
-                    state = ev.apply(state, event)
-                turn.snapshot = state.public()
+                # Its writer died between two snapshot rewrites.
+                turn.snapshot = await self._caught_up(turn.response_id, turn.snapshot, row[4], turn.last_sequence)
         return turns
 
     async def settle_stale(self, settlements: Sequence[Settlement]) -> list[Settlement]:
@@ -439,9 +252,9 @@ class Store:
         if not settlements:
             return []
         try:
-            return await self._write(_settle_group, settlements, time.time(), True)
-        except _GroupConflict:
-            return await self._write(_settle_group, settlements, time.time(), False)
+            return await self._write(settle_group, settlements, time.time(), True)
+        except GroupConflict:
+            return await self._write(settle_group, settlements, time.time(), False)
 
     async def get_response(self, response_id: str) -> ResponseRow | None:
         found = await self._read(lambda conn: conn.execute(_RESPONSE, {"response_id": response_id}).mappings().first())
@@ -466,11 +279,15 @@ class Store:
         row = await self.get_response(response_id)
         if row is None or row.snapshot_sequence is None or row.snapshot_sequence >= row.last_sequence:
             return row
-        state = ResponseObject.model_validate(row.snapshot)
-        for event in await self.events_after(response_id, row.snapshot_sequence,
-                                             row.last_sequence - row.snapshot_sequence):
+        snapshot = await self._caught_up(response_id, row.snapshot, row.snapshot_sequence, row.last_sequence)
+        return row.model_copy(update={"snapshot": snapshot, "snapshot_sequence": row.last_sequence})
+
+    async def _caught_up(self, response_id: str, snapshot: dict[str, Any], since: int, last: int) -> dict[str, Any]:
+        """A stored response object as of event ``since``, with the events after it up to ``last`` applied."""
+        state = ResponseObject.model_validate(snapshot)
+        for event in await self.events_after(response_id, since, last - since):
             state = ev.apply(state, event)
-        return row.model_copy(update={"snapshot": state.public(), "snapshot_sequence": row.last_sequence})
+        return state.public()
 
     async def snapshot_json(self, response_id: str) -> tuple[str, str, str, str] | None:
         """(owner id, session id, status, the response object as stored JSON text): a read served as it was
@@ -511,12 +328,7 @@ class Store:
 
     async def live_sessions(self, owner_id: str | None = None) -> int:
         """Sessions with a turn queued or running (optionally of one account)."""
-        query = select(func.count(func.distinct(RESPONSES.c.session_id))).where(
-            RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
-        if owner_id is not None:
-            query = query.where(RESPONSES.c.owner_id == owner_id)
-        async with self.engine.connect() as conn:
-            return int((await conn.execute(query)).scalar_one())
+        return int(await self._read(lambda conn: conn.execute(live_sessions_query(owner_id)).scalar_one()))
 
     async def request_cancel(self, response_id: str) -> bool:
         """Record a cancel request for a running turn another replica owns (and NOTIFY it on PostgreSQL).

@@ -1,0 +1,202 @@
+"""The bodies of the store's write transactions, as plain functions of a synchronous connection.
+
+``Store`` runs them in one transaction: on SQLite in one hop to its writer thread, on PostgreSQL through
+``AsyncConnection.run_sync``. Keeping them synchronous is what makes a whole group commit a single hop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, text, update
+
+from agent.models import RUNNING_STATUSES
+from agent.recovery import Settlement
+from agent.store.notify import EVENTS_CHANNEL, events_payload
+from agent.store.tables import ArtifactRow, EventRow, ResponseRow, SessionRow, TranscriptRow
+
+SESSIONS = SessionRow.__table__
+RESPONSES = ResponseRow.__table__
+EVENTS = EventRow.__table__
+ARTIFACTS = ArtifactRow.__table__
+TRANSCRIPT = TranscriptRow.__table__
+
+
+class HeadMoved(Exception):
+    """Another request moved the session head first (a concurrent submit)."""
+
+
+class SequenceConflict(RuntimeError):
+    """Another writer appended to the response: the single-writer rule was broken."""
+
+
+class LiveSessionLimit(Exception):
+    """The account reached its live-session limit (checked inside the creating transaction on PostgreSQL)."""
+
+
+class GroupConflict(Exception):
+    """A grouped move found a response moved by another writer: the group is retried an append at a time."""
+
+
+@dataclass
+class Append:
+    """One atomic append to a response's log."""
+
+    response_id: str
+    expected_last_sequence: int
+    events: Sequence[dict[str, Any]]             # each already carries its sequence_number
+    snapshot: dict[str, Any] | None              # None: keep the stored one (it lags; see snapshot_sequence)
+    status: str
+    artifacts: Sequence[dict[str, Any]] = ()     # {"key", "type", "data"}
+    transcript: Sequence[tuple[int, dict[str, Any]]] = ()
+    lease: tuple[str | None, float | None] | None = None   # (owner_replica, lease_expires_at) to set
+    session_spent_usd: float | None = None
+    session_id: str | None = None
+
+
+def event_rows(response_id: str, events: Sequence[dict[str, Any]], now: float) -> list[dict[str, Any]]:
+    return [{"response_id": response_id, "sequence_number": e["sequence_number"], "type": e["type"], "data": e,
+             "created_at": now} for e in events]
+
+
+def live_sessions_query(owner_id: str | None = None):
+    """Sessions with a turn queued or running (optionally of one account)."""
+    query = select(func.count(func.distinct(RESPONSES.c.session_id))).where(
+        RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
+    return query if owner_id is None else query.where(RESPONSES.c.owner_id == owner_id)
+
+
+# ------------------------------------------------------------------ appends (group commit)
+
+def _move_statement(statements: dict[tuple[str, ...], Any], columns: tuple[str, ...]):
+    """``UPDATE responses SET <columns> WHERE id = :_id AND last_sequence = :_expected``, built once per shape."""
+    statement = statements.get(columns)
+    if statement is None:
+        statement = statements[columns] = update(RESPONSES).where(
+            RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
+        ).values({column: bindparam(f"v_{column}") for column in columns})
+    return statement
+
+
+def _move_values(batch: Append, now: float) -> dict[str, Any]:
+    values: dict[str, Any] = {"status": batch.status, "updated_at": now}
+    last = batch.events[-1]["sequence_number"] if batch.events else batch.expected_last_sequence
+    if batch.events:
+        values["last_sequence"] = last
+    if batch.snapshot is not None:
+        values["snapshot"], values["snapshot_sequence"] = batch.snapshot, last
+    if batch.lease is not None:
+        values["owner_replica"], values["lease_expires_at"] = batch.lease
+    if batch.status not in RUNNING_STATUSES:
+        values["cancel_requested_at"] = None  # a request applies to the run it was made for
+    return values
+
+
+def write_group(conn: Connection, batches: Sequence[Append], now: float, notify_origin: str, is_sqlite: bool,
+                statements: dict[tuple[str, ...], Any]) -> list[Exception | None]:
+    """Every append of ``batches`` in the caller's transaction. Each response row is moved guarded by the
+    sequence its writer expects, so the check and the move are one statement; rows of the same shape move in one
+    executemany where the driver counts rows per batch (SQLite). A lone append that conflicts is skipped (its
+    outcome is the ``SequenceConflict``) before it writes anything; a conflict inside a grouped move raises
+    ``GroupConflict`` (the caller rolls back and retries an append at a time)."""
+    written: list[Append] = []
+    shapes: dict[tuple[str, ...], list[tuple[Append, dict[str, Any]]]] = {}
+    for batch in batches:
+        values = _move_values(batch, now)
+        params = {"_id": batch.response_id, "_expected": batch.expected_last_sequence,
+                  **{f"v_{column}": value for column, value in values.items()}}
+        shapes.setdefault(tuple(values), []).append((batch, params))
+    grouped = conn.dialect.supports_sane_multi_rowcount
+    for columns, members in shapes.items():
+        statement = _move_statement(statements, columns)
+        if grouped and len(members) > 1:
+            if conn.execute(statement, [params for _, params in members]).rowcount != len(members):
+                raise GroupConflict()
+            written.extend(batch for batch, _ in members)
+            continue
+        written.extend(batch for batch, params in members if conn.execute(statement, params).rowcount == 1)
+    moved = {id(batch) for batch in written}
+    outcomes: list[Exception | None] = []
+    for batch in batches:
+        if id(batch) in moved:
+            outcomes.append(None)
+            continue
+        last = conn.execute(select(RESPONSES.c.last_sequence).where(RESPONSES.c.id == batch.response_id)).scalar()
+        outcomes.append(SequenceConflict(
+            f"{batch.response_id}: expected last sequence {batch.expected_last_sequence}, found {last}"))
+    events = [row for batch in written for row in event_rows(batch.response_id, batch.events, now)]
+    if events:
+        conn.execute(insert(EVENTS), events)
+    transcript = [{"response_id": b.response_id, "position": p, "message": m}
+                  for b in written for p, m in b.transcript]
+    if transcript:
+        conn.execute(insert(TRANSCRIPT), transcript)
+    for batch in written:
+        for artifact in batch.artifacts:
+            exists = conn.execute(select(ARTIFACTS.c.key).where(
+                ARTIFACTS.c.response_id == batch.response_id, ARTIFACTS.c.key == artifact["key"])).first()
+            if exists is None:
+                conn.execute(insert(ARTIFACTS).values(
+                    response_id=batch.response_id, key=artifact["key"], session_id=artifact["session_id"],
+                    type=artifact["type"], data=artifact["data"], created_at=now))
+        if batch.session_spent_usd is not None and batch.session_id is not None:
+            conn.execute(update(SESSIONS).where(SESSIONS.c.id == batch.session_id).values(
+                spent_usd=batch.session_spent_usd, updated_at=now))
+        if batch.events and not is_sqlite:
+            # Delivered at commit: other replicas' streams of this response re-read the store at once.
+            conn.execute(text("SELECT pg_notify(:channel, :payload)"),
+                         {"channel": EVENTS_CHANNEL, "payload": events_payload(notify_origin, batch.response_id)})
+    return outcomes
+
+
+# ------------------------------------------------------------------ creating a response
+
+def insert_response(conn: Connection, row: ResponseRow, events, transcript, new_session, expected_head,
+                    session_updates, now: float, live_limit: int | None) -> None:
+    if live_limit is not None:
+        # PostgreSQL. Held until commit: the next submit of this owner counts after this one's row is visible.
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:owner))"), {"owner": row.owner_id})
+        if conn.execute(live_sessions_query(row.owner_id)).scalar_one() >= live_limit:
+            raise LiveSessionLimit()
+    if new_session is not None:
+        conn.execute(insert(SESSIONS).values(**new_session.model_dump()))
+    else:
+        moved = conn.execute(update(SESSIONS).where(
+            SESSIONS.c.id == row.session_id,
+            SESSIONS.c.head_response_id.is_(None) if expected_head is None
+            else SESSIONS.c.head_response_id == expected_head,
+        ).values(head_response_id=row.id, updated_at=now, **(session_updates or {})))
+        if moved.rowcount != 1:
+            raise HeadMoved()
+    conn.execute(insert(RESPONSES).values(**row.model_dump()))
+    conn.execute(insert(EVENTS), event_rows(row.id, events, now))
+    if transcript:
+        conn.execute(insert(TRANSCRIPT), [{"response_id": row.id, "position": p, "message": m}
+                                          for p, m in transcript])
+
+
+# ------------------------------------------------------------------ recovery
+
+def settle_group(conn: Connection, settlements: Sequence[Settlement], now: float,
+                 grouped: bool) -> list[Settlement]:
+    """Move each stale turn to its settled status with its terminal event; a turn that moved meanwhile is left
+    alone. Returns those written (``GroupConflict`` when a grouped move found one moved)."""
+    statement = update(RESPONSES).where(
+        RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
+        or_(*(RESPONSES.c.status == status for status in sorted(RUNNING_STATUSES))),  # (no IN in executemany)
+    ).values(status=bindparam("v_status"), snapshot=bindparam("v_snapshot"),
+             last_sequence=bindparam("v_last_sequence"), snapshot_sequence=bindparam("v_last_sequence"),
+             updated_at=now, owner_replica=None, lease_expires_at=None, cancel_requested_at=None)
+    params = [{"_id": s.response_id, "_expected": s.expected_last_sequence, "v_status": s.status,
+               "v_snapshot": s.snapshot, "v_last_sequence": s.expected_last_sequence + 1} for s in settlements]
+    if grouped and conn.dialect.supports_sane_multi_rowcount:
+        if conn.execute(statement, params).rowcount != len(params):
+            raise GroupConflict()
+        written = list(settlements)
+    else:
+        written = [s for s, p in zip(settlements, params) if conn.execute(statement, p).rowcount == 1]
+    if written:
+        conn.execute(insert(EVENTS), [row for s in written for row in event_rows(s.response_id, [s.event], now)])
+    return written
