@@ -163,3 +163,13 @@ async def test_closing_a_writer_leaves_the_stored_object_current(store):
     await writer.close()
     stored = await store.get_response(row.id)
     assert stored.snapshot_sequence == stored.last_sequence and stored.snapshot["output_text"] == "kept"
+
+
+async def test_a_subscriber_behind_by_several_commits_gets_them_in_one_batch_in_order():
+    bus = EventBus()
+    sub = bus.subscribe("resp_x")
+    for n in range(3):
+        bus.publish("resp_x", [{"sequence_number": 2 * n}, {"sequence_number": 2 * n + 1}])
+    joined = await sub.next_batch(timeout=1)
+    assert [e["sequence_number"] for e in joined] == list(range(6))
+    assert await sub.next_batch(timeout=0) is None
