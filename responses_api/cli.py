@@ -40,12 +40,21 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run_server(app, **config) -> None:
+    import gc
+
     import uvicorn
 
     class DrainingServer(uvicorn.Server):
         """On SIGTERM/SIGINT: stop accepting, then stop this replica's turns (each recorded incomplete /
         server_restart and announced to its open streams, which then end), then uvicorn's own graceful shutdown —
         instead of cutting streams at the graceful timeout and only then recording the turns."""
+
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            # Everything alive now (modules, the app, pools) lives as long as the process: keep it out of the
+            # cyclic collector's full passes, which otherwise stall every stream for 50-130 ms at 100 streams.
+            gc.collect()
+            gc.freeze()
 
         async def shutdown(self, sockets=None) -> None:
             for server in self.servers:

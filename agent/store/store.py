@@ -40,7 +40,7 @@ from agent.store.notify import CANCEL_CHANNEL
 from agent.store.tables import ResponseRow, SessionRow
 from agent.store.transactions import (
     ARTIFACTS, EVENTS, RESPONSES, SESSIONS, TRANSCRIPT, Append, GroupConflict, HeadMoved, LiveSessionLimit,
-    SequenceConflict, insert_response, live_sessions_query, settle_group, write_group,
+    SequenceConflict, dumps_json, insert_response, live_sessions_query, settle_group, write_group,
 )
 from agent.store.urls import async_url, ensure_sqlite_directory, sync_url
 
@@ -68,11 +68,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - ex
     cursor.close()
 
 
-def _dumps(value: Any) -> str:
-    # JSON columns (events, snapshots, transcript) are written on every commit: orjson is several times faster.
-    return orjson.dumps(value).decode()
-
-
 @dataclass
 class Store:
     engine: AsyncEngine
@@ -87,7 +82,7 @@ class Store:
     _sync_engine: Engine | None = None
     _commit_thread: ThreadPoolExecutor | None = None
     _read_threads: ThreadPoolExecutor | None = None
-    _statements: dict[tuple[str, ...], Any] = field(default_factory=dict)  # the grouped moves, by shape
+    _statements: dict[Any, Any] = field(default_factory=dict)  # the group commit's statements, built once
     metrics: Metrics | None = None
 
     @classmethod
@@ -96,11 +91,11 @@ class Store:
         url = async_url(database_url)
         is_sqlite = url.startswith("sqlite")
         if is_sqlite:
-            engine = create_async_engine(url, connect_args={"timeout": 30}, json_serializer=_dumps,
+            engine = create_async_engine(url, connect_args={"timeout": 30}, json_serializer=dumps_json,
                                          json_deserializer=orjson.loads)
             sa_event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             if make_url(url).database not in (None, "", ":memory:"):
-                sync_engine = create_engine(sync_url(database_url), json_serializer=_dumps,
+                sync_engine = create_engine(sync_url(database_url), json_serializer=dumps_json,
                                             json_deserializer=orjson.loads,
                                             connect_args={"timeout": 30, "check_same_thread": False})
                 sa_event.listen(sync_engine, "connect", _sqlite_pragmas)
@@ -109,7 +104,7 @@ class Store:
                            _read_threads=ThreadPoolExecutor(4, thread_name_prefix="ml-intern-sqlite-read"))
         else:
             engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
-                                         json_serializer=_dumps, json_deserializer=orjson.loads)
+                                         json_serializer=dumps_json, json_deserializer=orjson.loads)
         return cls(engine=engine, is_sqlite=is_sqlite)
 
     async def ping(self) -> bool:

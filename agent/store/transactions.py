@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, text, update
 
 from agent.models import RUNNING_STATUSES
@@ -56,6 +57,57 @@ class Append:
     session_id: str | None = None
 
 
+def dumps_json(value: Any) -> str:
+    # JSON columns (events, snapshots, transcript) are written on every commit: orjson is several times faster.
+    return orjson.dumps(value).decode()
+
+
+@dataclass(frozen=True)
+class DriverStatement:
+    """A Core statement compiled once and run straight on the DBAPI cursor, for a driver with positional
+    parameters (SQLite). The group commit writes thousands of rows a second: SQLAlchemy's per-row parameter
+    processing was most of the writer thread's Python time, and that time holds the GIL the event loop needs."""
+
+    sql: str
+    names: tuple[str, ...]      # bind names, in the order of the ``?`` they fill
+    json: tuple[bool, ...]      # which of them are JSON columns (serialised here, as the engine would)
+
+    @classmethod
+    def compile(cls, statement: Any, conn: Connection, json_binds: frozenset[str]) -> "DriverStatement":
+        compiled = statement.compile(dialect=conn.dialect)
+        names = tuple(compiled.positiontup or ())
+        return cls(sql=compiled.string, names=names, json=tuple(name in json_binds for name in names))
+
+    def executemany(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+        """Rows changed. Runs inside ``conn``'s transaction (the same DBAPI connection)."""
+        params = [tuple(dumps_json(row[name]) if is_json else row[name] for name, is_json in zip(self.names, self.json))
+                  for row in rows]
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(self.sql, params)
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
+
+def _run_many(conn: Connection, statements: dict[Any, Any], key: Any, build: Any, rows: Sequence[dict[str, Any]],
+              json_binds: frozenset[str]) -> int:
+    """``conn.execute(build(), rows).rowcount``, through a ``DriverStatement`` where the driver allows it."""
+    if conn.dialect.paramstyle != "qmark":
+        statement = statements.get(key)
+        if statement is None:
+            statement = statements[key] = build()
+        return conn.execute(statement, list(rows) if len(rows) > 1 else rows[0]).rowcount
+    driver = statements.get(("driver", key))
+    if driver is None:
+        driver = statements[("driver", key)] = DriverStatement.compile(build(), conn, json_binds)
+    return driver.executemany(conn, rows)
+
+
+_EVENT_JSON = frozenset({"data"})
+_MOVE_JSON = frozenset({"v_snapshot"})
+
+
 def event_rows(response_id: str, events: Sequence[dict[str, Any]], now: float) -> list[dict[str, Any]]:
     return [{"response_id": response_id, "sequence_number": e["sequence_number"], "type": e["type"], "data": e,
              "created_at": now} for e in events]
@@ -70,14 +122,11 @@ def live_sessions_query(owner_id: str | None = None):
 
 # ------------------------------------------------------------------ appends (group commit)
 
-def _move_statement(statements: dict[tuple[str, ...], Any], columns: tuple[str, ...]):
-    """``UPDATE responses SET <columns> WHERE id = :_id AND last_sequence = :_expected``, built once per shape."""
-    statement = statements.get(columns)
-    if statement is None:
-        statement = statements[columns] = update(RESPONSES).where(
-            RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
-        ).values({column: bindparam(f"v_{column}") for column in columns})
-    return statement
+def _move_statement(columns: tuple[str, ...]):
+    """``UPDATE responses SET <columns> WHERE id = :_id AND last_sequence = :_expected`` (built once per shape)."""
+    return update(RESPONSES).where(
+        RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
+    ).values({column: bindparam(f"v_{column}") for column in columns})
 
 
 def _move_values(batch: Append, now: float) -> dict[str, Any]:
@@ -110,13 +159,15 @@ def write_group(conn: Connection, batches: Sequence[Append], now: float, notify_
         shapes.setdefault(tuple(values), []).append((batch, params))
     grouped = conn.dialect.supports_sane_multi_rowcount
     for columns, members in shapes.items():
-        statement = _move_statement(statements, columns)
+        def move(rows: Sequence[dict[str, Any]], columns: tuple[str, ...] = columns) -> int:
+            return _run_many(conn, statements, ("move", columns), lambda: _move_statement(columns), rows, _MOVE_JSON)
+
         if grouped and len(members) > 1:
-            if conn.execute(statement, [params for _, params in members]).rowcount != len(members):
+            if move([params for _, params in members]) != len(members):
                 raise GroupConflict()
             written.extend(batch for batch, _ in members)
             continue
-        written.extend(batch for batch, params in members if conn.execute(statement, params).rowcount == 1)
+        written.extend(batch for batch, params in members if move([params]) == 1)
     moved = {id(batch) for batch in written}
     outcomes: list[Exception | None] = []
     for batch in batches:
@@ -128,7 +179,7 @@ def write_group(conn: Connection, batches: Sequence[Append], now: float, notify_
             f"{batch.response_id}: expected last sequence {batch.expected_last_sequence}, found {last}"))
     events = [row for batch in written for row in event_rows(batch.response_id, batch.events, now)]
     if events:
-        conn.execute(insert(EVENTS), events)
+        _run_many(conn, statements, "events", lambda: insert(EVENTS), events, _EVENT_JSON)
     transcript = [{"response_id": b.response_id, "position": p, "message": m}
                   for b in written for p, m in b.transcript]
     if transcript:
