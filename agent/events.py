@@ -148,11 +148,13 @@ def with_status(state: ResponseObject, status: str, *, error: ResponseError | No
         # Items cut off by the stop are reported as incomplete rather than forever in progress.
         output = [item.model_copy(update={"status": "incomplete"}) if item.status == "in_progress" else item
                   for item in state.output]
+    # Shallow: the writer drops the old state for this one (a deep copy of the whole response was a tenth of a
+    # short turn's CPU); the output list is new, so appending to one never shows in the other.
     return state.model_copy(update={
         "status": status,
-        "output": output,
+        "output": list(output),
         "error": error,
         "incomplete_details": incomplete,
         "completed_at": completed_at,
         "pending_approval": state.pending_approval if status == "incomplete" else None,
-    }, deep=True)
+    })

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
+
 # User access tokens (hf_ + 30+ chars, so identifiers like hf_transfer survive), legacy org tokens, bearer headers.
 _TOKEN = re.compile(r"\b(?:hf_[A-Za-z0-9]{30,}|api_org_[A-Za-z0-9]{30,})\b")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.=]{8,}")
@@ -17,22 +19,58 @@ _OPEN_TAIL = re.compile(r"(?i)(?:\bbearer\s*)?[A-Za-z0-9_\-.=]*$")
 MAX_HELD_CHARS = 256
 
 
+# Every match of _TOKEN or _BEARER contains one of these: text without any cannot change (one C-level scan,
+# where the two substitutions cost several).
+_SCREEN = re.compile(r"(?i)hf_|api_org_|bearer")
+_SCREEN_BYTES = re.compile(rb"(?i)hf_|api_org_|bearer")
+
+
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     """Replace token-shaped strings, bearer credentials and the given literal secrets."""
     for secret in secrets:
-        if secret:
+        if secret and secret in text:
             text = text.replace(secret, REDACTED)
+    if _SCREEN.search(text) is None:
+        return text
     return _BEARER.sub(lambda m: m.group(1) + REDACTED, _TOKEN.sub(REDACTED, text))
 
 
 def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
+    """``value`` with every string redacted. A value with nothing to redact comes back as it is (not a copy):
+    events and messages are screened as one JSON text first, since walking them node by node was the larger
+    part of emitting an event."""
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if isinstance(value, (dict, list)) and _clean(value, secrets):
+        return value
+    return _walk(value, secrets)
+
+
+def _walk(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, str):
         return redact_text(value, secrets)
     if isinstance(value, dict):
-        return {k: redact(v, secrets) for k, v in value.items()}
+        return {k: _walk(v, secrets) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact(v, secrets) for v in value]
+        return [_walk(v, secrets) for v in value]
     return value
+
+
+def _clean(value: dict | list, secrets: tuple[str, ...]) -> bool:
+    """True when no string inside ``value`` holds a secret or a screen marker. JSON escapes change nothing
+    here: a marker or a secret is looked for as a substring, and one that JSON would escape is not screened."""
+    try:
+        encoded = orjson.dumps(value)
+    except TypeError:  # not plain JSON data (non-str keys, objects): walk it
+        return False
+    if _SCREEN_BYTES.search(encoded) is not None:
+        return False
+    for secret in secrets:
+        if secret:
+            raw = secret.encode()
+            if orjson.dumps(secret)[1:-1] != raw or raw in encoded:
+                return False
+    return True
 
 
 class StreamRedactor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.redact import REDACTED, redact, redact_text
+from agent.redact import REDACTED, _walk, redact, redact_text
 
 TOKEN = "hf_" + "aBcDeFgHiJkLmNoPqRsTuVwXyZ01234567"  # hf_ + 34 chars, like a real user token
 
@@ -97,3 +97,25 @@ def test_stream_redactor_releases_long_word_runs():
     redactor = StreamRedactor()
     sent = redactor.feed("x" * (MAX_HELD_CHARS + 1))
     assert sent == "x" * (MAX_HELD_CHARS + 1) and redactor.flush() == ""
+
+
+def test_structures_are_screened_as_json_without_missing_what_escapes_hide():
+    """The whole-structure screen must find a token or a secret wherever JSON escaping puts it: right after an
+    escaped newline, quote or backslash, deep in lists, in keys' values of any depth."""
+    secret = "s3cr3t-value"
+    for before in ("\n", "\"", "\\", "\t", "\u2028", " "):
+        value = {"a": [{"b": f"x{before}{TOKEN}"}, 1, None, True], "c": {"d": f"{before}{secret}!"},
+                 "e": f"Authorization: Bearer{before} abcdefgh12345"}
+        out = redact(value, (secret,))
+        assert TOKEN not in str(out) and secret not in str(out), before
+        assert out["a"][0]["b"] == f"x{before}{REDACTED}"
+        assert out["c"]["d"] == f"{before}{REDACTED}!"
+        assert out == _walk(value, (secret,))  # the screen never changes the outcome of the walk
+
+
+def test_a_clean_structure_is_returned_as_it_is_and_unusual_data_is_still_walked():
+    clean = {"type": "response.output_text.delta", "delta": "hello", "logprobs": [], "n": 3}
+    assert redact(clean, ("hf_emu_alice",)) is clean
+    # Non-string keys (not JSON) and a secret that JSON would escape take the node-by-node path.
+    assert redact({1: [TOKEN]}) == {1: [REDACTED]}
+    assert redact({"k": 'a"b'}, ('a"b',)) == {"k": REDACTED}
