@@ -70,41 +70,78 @@ def snapshot_event(event_type: str, response: ResponseObject) -> dict[str, Any]:
     return {"type": event_type, "response": response.public()}
 
 
+class EventRefused(ValueError):
+    """An event that does not fit the projection (a delta for a part that was never opened, an item out of
+    place...). ``apply`` raises it before changing anything, so the writer refuses the event before it takes a
+    sequence number: the log stays gapless and replayable."""
+
+
 def apply(state: ResponseObject, event: dict[str, Any]) -> ResponseObject:
-    """Apply one event to the projection; returns the (possibly new) state. Unknown events change nothing."""
+    """Apply one event to the projection; returns the (possibly new) state. Unknown events change nothing.
+
+    Every check comes before the first change: an event that raises (``EventRefused``, or a malformed payload)
+    leaves ``state`` as it was. The checks of the streamed events are a few O(1) lookups on the item addressed."""
     kind = event["type"]
     if kind in SNAPSHOT_EVENTS:
         return ResponseObject.model_validate(event["response"])
-    if kind in (ITEM_ADDED, ITEM_DONE):
-        item = event["item"]
-        _set_item(state, event["output_index"], ITEM_MODELS[item["type"]].model_validate(item))
+    if kind in (TEXT_DELTA, REASONING_DELTA):
+        delta = event["delta"]
+        part = _part(state, event, MessageItem if kind == TEXT_DELTA else ReasoningItem)
+        if not isinstance(delta, str):
+            raise EventRefused(f"{kind}: delta is not text")
+        part.text += delta
+    elif kind == ITEM_ADDED:
+        index = event["output_index"]
+        if index != len(state.output):
+            raise EventRefused(f"{kind}: output_index {index} is not the next slot ({len(state.output)})")
+        state.output.append(_item(event["item"]))
+    elif kind == ITEM_DONE:
+        index = event["output_index"]
+        item = _item(event["item"])
+        current = _open_item(state, kind, index, item.id)
+        if current.type != item.type:
+            raise EventRefused(f"{kind}: a {item.type} item cannot close the {current.type} item {item.id}")
+        state.output[index] = item
     elif kind == PART_ADDED:
-        target = state.output[event["output_index"]]
-        if isinstance(target, ReasoningItem):
-            target.content.append(ReasoningText.model_validate(event["part"]))
-        else:
-            assert isinstance(target, MessageItem)
-            target.content.append(OutputText.model_validate(event["part"]))
-    elif kind in (TEXT_DELTA, REASONING_DELTA):
-        _part(state, event).text += event["delta"]
+        target = _open_item(state, kind, event["output_index"], event["item_id"])
+        if not isinstance(target, (MessageItem, ReasoningItem)):
+            raise EventRefused(f"{kind}: a {target.type} item has no content parts")
+        if event["content_index"] != len(target.content):
+            raise EventRefused(f"{kind}: content_index {event['content_index']} is not the next part "
+                               f"({len(target.content)}) of {target.id}")
+        part_model = ReasoningText if isinstance(target, ReasoningItem) else OutputText
+        target.content.append(part_model.model_validate(event["part"]))
     elif kind in (TEXT_DONE, REASONING_DONE):
-        _part(state, event).text = event["text"]
+        text = event["text"]
+        part = _part(state, event, MessageItem if kind == TEXT_DONE else ReasoningItem)
+        if not isinstance(text, str):
+            raise EventRefused(f"{kind}: text is not text")
+        part.text = text
+    elif kind == PART_DONE:
+        _part(state, event, (MessageItem, ReasoningItem))  # the part must exist; its text came with the .done
     elif kind == ARTIFACT_CREATED:
         artifact = Artifact.model_validate(event["artifact"])
         if all(Artifact.model_validate(a).key != artifact.key for a in state.artifacts):
             state.artifacts.append(artifact.public())
     elif kind == LLM_CALL:
+        counts = [event.get(key, 0) for key in ("input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens")]
+        cost = event.get("cost_usd", 0.0)
+        if not all(isinstance(n, int) for n in counts) or not isinstance(cost, (int, float)):
+            raise EventRefused(f"{kind}: token counts and cost must be numbers")
         usage = state.usage or Usage()
-        usage.input_tokens += event.get("input_tokens", 0)
-        usage.output_tokens += event.get("output_tokens", 0)
-        usage.input_tokens_details.cached_tokens += event.get("cached_tokens", 0)
-        usage.output_tokens_details.reasoning_tokens += event.get("reasoning_tokens", 0)
+        usage.input_tokens += counts[0]
+        usage.output_tokens += counts[1]
+        usage.input_tokens_details.cached_tokens += counts[2]
+        usage.output_tokens_details.reasoning_tokens += counts[3]
         usage.total_tokens = usage.input_tokens + usage.output_tokens
-        state.usage = _add_cost(usage, event.get("cost_usd", 0.0))
+        state.usage = _add_cost(usage, cost)
     elif kind == PLAN_UPDATED:
         state.plan = list(event["plan"])
     elif kind == ACTION_COST:
-        state.usage = _add_cost(state.usage or Usage(), event["cost_usd"])
+        cost = event["cost_usd"]
+        if not isinstance(cost, (int, float)):
+            raise EventRefused(f"{kind}: cost_usd must be a number")
+        state.usage = _add_cost(state.usage or Usage(), cost)
     elif kind == APPROVAL_REQUIRED:
         state.pending_approval = {"actions": event.get("actions", []), "budget": event.get("budget", {}),
                                   "tool_calls": event.get("tool_calls", [])}
@@ -126,18 +163,39 @@ def _add_cost(usage: Usage, usd: float) -> Usage:
     return usage
 
 
-def _part(state: ResponseObject, event: dict[str, Any]) -> OutputText | ReasoningText:
-    """The content part a text or reasoning event addresses (a message's or a reasoning item's)."""
-    item = state.output[event["output_index"]]
-    assert isinstance(item, (MessageItem, ReasoningItem))
-    return item.content[event["content_index"]]
+def _item(raw: dict[str, Any]) -> MessageItem | McpCallItem | ReasoningItem:
+    model = ITEM_MODELS.get(raw.get("type")) if isinstance(raw, dict) else None
+    if model is None:
+        raise EventRefused(f"unknown item type {raw.get('type') if isinstance(raw, dict) else raw!r}")
+    return model.model_validate(raw)
 
 
-def _set_item(state: ResponseObject, index: int, item: MessageItem | McpCallItem | ReasoningItem) -> None:
-    if index == len(state.output):
-        state.output.append(item)
-    else:
-        state.output[index] = item
+def _open_item(state: ResponseObject, kind: str, index: Any,
+               item_id: Any) -> MessageItem | McpCallItem | ReasoningItem:
+    """The item at ``index``, which must be ``item_id`` and not yet done."""
+    output = state.output
+    if not isinstance(index, int) or not 0 <= index < len(output):
+        raise EventRefused(f"{kind}: no output item at index {index}")
+    item = output[index]
+    if item.id != item_id:
+        raise EventRefused(f"{kind}: output item {index} is {item.id}, not {item_id}")
+    if item.status != "in_progress":
+        raise EventRefused(f"{kind}: output item {item_id} is already {item.status}")
+    return item
+
+
+def _part(state: ResponseObject, event: dict[str, Any],
+          item_type: type | tuple[type, ...]) -> OutputText | ReasoningText:
+    """The content part a text or reasoning event addresses: an open item of ``item_type``, a part it opened."""
+    kind = event["type"]
+    item = _open_item(state, kind, event["output_index"], event["item_id"])
+    if not isinstance(item, item_type):
+        raise EventRefused(f"{kind}: output item {item.id} is a {item.type} item")
+    index = event["content_index"]
+    if not isinstance(index, int) or not 0 <= index < len(item.content):
+        raise EventRefused(f"{kind}: {item.id} has no content part {index} (a part is opened by "
+                           f"{PART_ADDED})")
+    return item.content[index]
 
 
 def with_status(state: ResponseObject, status: str, *, error: ResponseError | None = None,

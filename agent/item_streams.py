@@ -16,6 +16,12 @@ from agent.redact import StreamRedactor
 from agent.writer import TurnWriter
 
 
+# How far an item's events have gone. A step is recorded only once its event was emitted, so wherever a cancel
+# interrupts the stream (even between an item's ``output_item.added`` and its ``content_part.added``), ``finish``
+# knows exactly what is open and closes just that.
+_CLOSED, _ITEM_ADDED, _PART_OPEN, _TEXT_DONE, _PART_DONE = range(5)
+
+
 class _ItemStream:
     prefix: str
     delta_event: str
@@ -26,7 +32,8 @@ class _ItemStream:
         self.writer = writer
         self.item: BaseModel | None = None
         self.index = -1
-        self.text_so_far = ""
+        self.step = _CLOSED
+        self.text_so_far = ""  # the text its deltas carried
         self.redactor = StreamRedactor(secrets_)
 
     def new_item(self, item_id: str) -> BaseModel:
@@ -36,32 +43,51 @@ class _ItemStream:
         raise NotImplementedError
 
     async def text(self, delta: str) -> None:
-        if self.item is None:
-            self.item = self.new_item(f"{self.prefix}_{secrets.token_hex(12)}")
-            self.index = len(self.writer.state.output)
-            self.writer.emit_deferred(ev.ITEM_ADDED, output_index=self.index, item=self.item.model_dump())
+        if self.step == _CLOSED:
+            item = self.new_item(f"{self.prefix}_{secrets.token_hex(12)}")
+            index = len(self.writer.state.output)
+            self.writer.emit_deferred(ev.ITEM_ADDED, output_index=index, item=item.model_dump())
+            self.item, self.index, self.step = item, index, _ITEM_ADDED
+        if self.step == _ITEM_ADDED:
             self.writer.emit_deferred(ev.PART_ADDED, item_id=self.item.id, output_index=self.index,
                                       content_index=0, part=self.new_part().model_dump())
+            self.step = _PART_OPEN
+        if self.step != _PART_OPEN:
+            raise RuntimeError(f"{self.prefix} stream: text after its part was closed")
         await self._send(self.redactor.feed(delta))
 
     async def _send(self, safe: str) -> None:
         if safe:
-            self.text_so_far += safe
             self.writer.emit_redacted_delta(self.delta_event, item_id=self.item.id, output_index=self.index,
                                             content_index=0, delta=safe, **self.extra)
+            self.text_so_far += safe
 
     async def finish(self, status: str) -> None:
-        if self.item is None:
+        """Close the item with the events of what is open, and only those: nothing when no item was added; an
+        item whose content part was never opened gets only ``output_item.done`` with status ``incomplete`` and
+        no content (never a ``.done`` for a part that does not exist); otherwise the text's ``.done``, the part's,
+        then the item's. A finish that was itself interrupted is completed by the next one."""
+        if self.step == _CLOSED:
             return
-        await self._send(self.redactor.flush())
+        if self.step == _ITEM_ADDED:
+            self._item_done("incomplete", [])
+            return
+        if self.step == _PART_OPEN:
+            await self._send(self.redactor.flush())
+            self.writer.emit_deferred(self.done_event, item_id=self.item.id, output_index=self.index,
+                                      content_index=0, text=self.text_so_far, **self.extra)
+            self.step = _TEXT_DONE
         part = self.new_part(self.text_so_far)
-        self.writer.emit_deferred(self.done_event, item_id=self.item.id, output_index=self.index, content_index=0,
-                                  text=self.text_so_far, **self.extra)
-        self.writer.emit_deferred(ev.PART_DONE, item_id=self.item.id, output_index=self.index, content_index=0,
-                                  part=part.model_dump())
-        done = self.item.model_copy(update={"status": status, "content": [part]})
+        if self.step == _TEXT_DONE:
+            self.writer.emit_deferred(ev.PART_DONE, item_id=self.item.id, output_index=self.index,
+                                      content_index=0, part=part.model_dump())
+            self.step = _PART_DONE
+        self._item_done(status, [part])
+
+    def _item_done(self, status: str, content: list[BaseModel]) -> None:
+        done = self.item.model_copy(update={"status": status, "content": content})
         self.writer.emit_deferred(ev.ITEM_DONE, output_index=self.index, item=done.model_dump())
-        self.item = None
+        self.item, self.index, self.step, self.text_so_far = None, -1, _CLOSED, ""
 
 
 class MessageStream(_ItemStream):

@@ -1,7 +1,9 @@
 """The single writer of one response's event log.
 
 It assigns gapless sequence numbers, keeps the projection in memory, and commits events with the projection
-in one transaction, through the store's group committer. Durable events (status, tool-call items, artifacts,
+in one transaction, through the store's group committer. Emitting is atomic: an event is applied to the
+projection before it takes a number, so one the projection refuses (``events.EventRefused``) raises and leaves
+the log, the number and the projection as they were. Durable events (status, tool-call items, artifacts,
 approvals) are committed before ``emit`` returns; streamed output (deltas, the items they fill), logs and
 telemetry are group-committed within ``delta_flush_ms``.
 """
@@ -76,7 +78,8 @@ class TurnWriter:
         return await self._commit_durable(event, ev.apply(self.state, event))
 
     async def _commit_durable(self, event: ev.WireEvent, state: ResponseObject) -> dict[str, Any]:
-        """Take ``event`` (which moves the projection to ``state``) and commit it before returning."""
+        """Take ``event`` (which moves the projection to ``state``: applied, so accepted) and commit it before
+        returning."""
         self._next_seq += 1
         self.state = state
         self._pending.append(event)
@@ -101,8 +104,8 @@ class TurnWriter:
 
     def _defer(self, event: ev.WireEvent) -> dict[str, Any]:
         event.emitted_at = time.perf_counter()  # the stream-lag clock starts when the delta arrives
+        self.state = ev.apply(self.state, event)  # first: a refused event raises before it takes its number
         self._next_seq += 1
-        self.state = ev.apply(self.state, event)
         self._pending.append(event)
         # Leading edge per writer: the first streamed event after a quiet spell (or after a durable step, such
         # as the model call's start) is committed at once; the next ones ride the group commit's window.
@@ -112,8 +115,8 @@ class TurnWriter:
     def charge(self, event_type: str, usd: float, **payload: Any) -> None:
         """Spend and the event that carries it, together: the session's ledger is always the sum of the
         ``cost_usd`` of its events, and both are committed in the same transaction."""
+        self.emit_deferred(event_type, cost_usd=usd, **payload)  # first: no spend without its event
         self.add_spend(usd)
-        self.emit_deferred(event_type, cost_usd=usd, **payload)
 
     async def set_status(self, status: str, *, error: ResponseError | None = None,
                          incomplete: IncompleteDetails | None = None) -> dict[str, Any]:
