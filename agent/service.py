@@ -237,6 +237,19 @@ class AgentService:
 
     async def submit(self, identity: Identity, request: CreateResponseRequest, *,
                      idempotency_key: str | None = None) -> ResponseObject:
+        response, _ = await self._submit(identity, request, idempotency_key)
+        return response
+
+    async def submit_streaming(self, identity: Identity, request: CreateResponseRequest, *,
+                               idempotency_key: str | None = None) -> AsyncIterator[list[dict[str, Any]] | None]:
+        """``submit``, then the new response's event stream (refusals are raised before it starts). The opening
+        events were committed with the response: the stream starts with them instead of reading them back."""
+        response, opening = await self._submit(identity, request, idempotency_key)
+        return self.follower.subscribe_batches(response.id, starting_after=-1, known=opening)
+
+    async def _submit(self, identity: Identity, request: CreateResponseRequest,
+                      idempotency_key: str | None) -> tuple[ResponseObject, list[dict[str, Any]]]:
+        """The response, and the events committed with it (none for an idempotent repeat: it is not new)."""
         self._refuse_when_draining()
         if idempotency_key is not None:
             if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_CHARS:
@@ -244,7 +257,7 @@ class AgentService:
                                      code="invalid_idempotency_key", param="Idempotency-Key")
             existing = await self.store.find_idempotent(identity.user_id, idempotency_key)
             if existing is not None:
-                return ResponseObject.model_validate(existing.snapshot)
+                return ResponseObject.model_validate(existing.snapshot), []
         if request.previous_response_id is None:
             model = request.model or self.settings.default_model
             if model not in self.settings.supported_models:
@@ -252,15 +265,15 @@ class AgentService:
                                      "(GET /api/config/model).", code="model_not_found", param="model")
         async with self._owner_lock(identity.user_id):
             try:
-                row, session, new_messages = await self._create(identity, request, idempotency_key)
+                row, session, new_messages, opening = await self._create(identity, request, idempotency_key)
             except IntegrityError:
                 if idempotency_key is None:
                     raise
                 existing = await self.store.find_idempotent(identity.user_id, idempotency_key)
                 assert existing is not None
-                return ResponseObject.model_validate(existing.snapshot)
+                return ResponseObject.model_validate(existing.snapshot), []
             await self._start_turn(identity, row, session, request, new_messages)
-        return ResponseObject.model_validate(row.snapshot)
+        return ResponseObject.model_validate(row.snapshot), opening
 
     async def _create(self, identity: Identity, request: CreateResponseRequest, idempotency_key: str | None):
         now = time.time()
@@ -311,7 +324,7 @@ class AgentService:
             raise Conflict("This session is already processing another request.", code="session_busy",
                            param="previous_response_id", retryable=False)
         session.max_cost_usd = cap
-        return row, session, new_messages
+        return row, session, new_messages, [created, queued]
 
     async def _ensure_idle(self, session: SessionRow) -> None:
         if session.head_response_id is None:
@@ -412,11 +425,6 @@ class AgentService:
         """``subscribe``, a committed batch of events at a time (``None``: a keep-alive tick)."""
         await self._owned_response(identity, response_id)
         async for batch in self.follower.subscribe_batches(response_id, starting_after=starting_after):
-            yield batch
-
-    async def stream_created(self, response: ResponseObject) -> AsyncIterator[list[dict[str, Any]] | None]:
-        """The event stream of a response ``submit`` just returned to the caller (who owns it: no lookup)."""
-        async for batch in self.follower.subscribe_batches(response.id, starting_after=-1):
             yield batch
 
     async def list_artifacts(self, identity: Identity, *, response_id: str | None = None,

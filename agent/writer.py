@@ -108,8 +108,13 @@ class TurnWriter:
         self._next_seq += 1
         self._pending.append(event)
         # Leading edge per writer: the first streamed event after a quiet spell (or after a durable step, such
-        # as the model call's start) is committed at once; the next ones ride the group commit's window.
-        self.store.committer.request(self, self._flush_delay, since=self._streamed_at)
+        # as the model call's start) is committed at once, and so is a new item with the delta that opens it
+        # (the answer's first text after the reasoning must not wait out the window); the next ones ride the
+        # group commit's window.
+        if event["type"] == ev.ITEM_ADDED:
+            self.store.committer.request(self, 0)
+        else:
+            self.store.committer.request(self, self._flush_delay, since=self._streamed_at)
         return event
 
     def charge(self, event_type: str, usd: float, **payload: Any) -> None:

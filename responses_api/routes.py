@@ -82,9 +82,11 @@ async def create_response(request: Request) -> Response:
     if isinstance(create, Response):
         return create
     service = _service(request)
-    response = await service.submit(identity, create, idempotency_key=request.headers.get("idempotency-key"))
+    idempotency_key = request.headers.get("idempotency-key")
     if create.stream:
-        return sse_response(service.stream_created(response), service.metrics)
+        return sse_response(await service.submit_streaming(identity, create, idempotency_key=idempotency_key),
+                            service.metrics)
+    response = await service.submit(identity, create, idempotency_key=idempotency_key)
     if not create.background:
         response = await service.wait(identity, response.id, timeout=create.wait_timeout_seconds)
     return JSONResponse(response.public())
