@@ -23,6 +23,8 @@ INCOMPLETE = "response.incomplete"
 CANCELLED = "response.cancelled"
 ITEM_ADDED = "response.output_item.added"
 ITEM_DONE = "response.output_item.done"
+# Extension: an item of a failed model attempt, closed as incomplete, leaves output[] (docs/contract-choices.md).
+ITEM_DISCARDED = "response.output_item.discarded"
 PART_ADDED = "response.content_part.added"
 PART_DONE = "response.content_part.done"
 TEXT_DELTA = "response.output_text.delta"
@@ -78,8 +80,10 @@ def apply(state: ResponseObject, event: dict[str, Any]) -> ResponseObject:
     if kind in (ITEM_ADDED, ITEM_DONE):
         item = event["item"]
         _set_item(state, event["output_index"], ITEM_MODELS[item["type"]].model_validate(item))
+    elif kind == ITEM_DISCARDED:
+        del state.output[_position(state, event["item_id"], event["output_index"])]
     elif kind == PART_ADDED:
-        target = state.output[event["output_index"]]
+        target = state.output[_position(state, event["item_id"], event["output_index"])]
         if isinstance(target, ReasoningItem):
             target.content.append(ReasoningText.model_validate(event["part"]))
         else:
@@ -128,16 +132,38 @@ def _add_cost(usage: Usage, usd: float) -> Usage:
 
 def _part(state: ResponseObject, event: dict[str, Any]) -> OutputText | ReasoningText:
     """The content part a text or reasoning event addresses (a message's or a reasoning item's)."""
-    item = state.output[event["output_index"]]
+    item = state.output[_position(state, event["item_id"], event["output_index"])]
     assert isinstance(item, (MessageItem, ReasoningItem))
     return item.content[event["content_index"]]
 
 
+def _find(state: ResponseObject, item_id: str, output_index: int) -> int | None:
+    """Where item ``item_id`` is in output[]. That is its output_index unless an earlier item was discarded (an
+    output_index is never reused, so the items after it moved up): then search from the end, where the items
+    being streamed are."""
+    output = state.output
+    if output_index < len(output) and output[output_index].id == item_id:
+        return output_index
+    for position in range(len(output) - 1, -1, -1):
+        if output[position].id == item_id:
+            return position
+    return None
+
+
+def _position(state: ResponseObject, item_id: str, output_index: int) -> int:
+    position = _find(state, item_id, output_index)
+    if position is None:
+        raise ValueError(f"no output item {item_id!r} (output_index {output_index})")
+    return position
+
+
 def _set_item(state: ResponseObject, index: int, item: MessageItem | McpCallItem | ReasoningItem) -> None:
-    if index == len(state.output):
+    """An item added (appended) or done (replacing the item of the same id)."""
+    position = _find(state, item.id, index)
+    if position is None:
         state.output.append(item)
     else:
-        state.output[index] = item
+        state.output[position] = item
 
 
 def with_status(state: ResponseObject, status: str, *, error: ResponseError | None = None,

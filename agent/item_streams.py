@@ -38,7 +38,7 @@ class _ItemStream:
     async def text(self, delta: str) -> None:
         if self.item is None:
             self.item = self.new_item(f"{self.prefix}_{secrets.token_hex(12)}")
-            self.index = len(self.writer.state.output)
+            self.index = self.writer.next_output_index()
             self.writer.emit_deferred(ev.ITEM_ADDED, output_index=self.index, item=self.item.model_dump())
             self.writer.emit_deferred(ev.PART_ADDED, item_id=self.item.id, output_index=self.index,
                                       content_index=0, part=self.new_part().model_dump())
@@ -62,6 +62,15 @@ class _ItemStream:
         done = self.item.model_copy(update={"status": status, "content": [part]})
         self.writer.emit_deferred(ev.ITEM_DONE, output_index=self.index, item=done.model_dump())
         self.item = None
+
+    async def discard(self) -> None:
+        """Close the item as incomplete, then take it out of the response: the model call that streamed it failed,
+        so its text is no part of the answer (the call is retried in new items, or the turn fails)."""
+        if self.item is None:
+            return
+        item_id, index = self.item.id, self.index
+        await self.finish("incomplete")
+        await self.writer.emit(ev.ITEM_DISCARDED, output_index=index, item_id=item_id)
 
 
 class MessageStream(_ItemStream):
