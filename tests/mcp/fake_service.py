@@ -156,8 +156,8 @@ class FakeService:
         index = len(run.state.output)
         item = {"id": new_id("msg"), "type": "message", "role": "assistant", "status": "in_progress", "content": []}
         await self._emit(run, {"type": ev.ITEM_ADDED, "output_index": index, "item": item})
-        await self._emit(run, {"type": ev.PART_ADDED, "output_index": index, "content_index": 0,
-                               "part": {"type": "output_text", "text": ""}})
+        await self._emit(run, {"type": ev.PART_ADDED, "item_id": item["id"], "output_index": index,
+                               "content_index": 0, "part": {"type": "output_text", "text": ""}})
         for i in range(0, len(text), size):
             await self._emit(run, {"type": ev.TEXT_DELTA, "output_index": index, "content_index": 0,
                                    "item_id": item["id"], "delta": text[i:i + size], "logprobs": []})
