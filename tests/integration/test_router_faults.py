@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from agent import events as ev
+from tests.conftest import make_settings, run_server
 from tests.integration.helpers import all_events, chat_requests, create, nonce, uscript
 
 ATTEMPTS = 4  # the server's llm_max_attempts (default): a fault repeated this often fails the turn
@@ -113,13 +114,18 @@ def test_a_reset_inside_a_tool_calls_arguments_runs_the_call_once_complete(alice
 
 # ---------------------------------------------------------------- a cut-off or garbage reply (200)
 
-@pytest.mark.parametrize("fault", [
+BROKEN = [
     {"fault": "unfinished", "after_chunks": 2},  # the body ends cleanly, without finish_reason or [DONE]
     {"fault": "html"},                           # a gateway's page instead of an event stream
     {"fault": "empty"},                          # nothing at all
     {"fault": "malformed_chunk", "after_chunks": 1},  # a chunk cut in the middle of its JSON
     {"fault": "bad_shape_chunk", "after_chunks": 1},  # valid JSON, not a chunk (content is a number)
-], ids=lambda fault: fault["fault"])
+]
+SAYS = ["ended the stream before the answer was complete", "text/html", "empty", "not valid JSON",
+        "unexpected shape"]
+
+
+@pytest.mark.parametrize("fault", BROKEN, ids=[fault["fault"] for fault in BROKEN])
 def test_a_broken_reply_is_retried_and_leaves_nothing(alice, emulator, fault):
     answer = f"The complete answer, in several chunks {nonce()}."
     body = create(alice, uscript(fault, {"say": answer, "chunks": 4}))
@@ -130,13 +136,7 @@ def test_a_broken_reply_is_retried_and_leaves_nothing(alice, emulator, fault):
     assert assistant_texts(history) == [answer]
 
 
-@pytest.mark.parametrize("fault, says", [
-    ({"fault": "unfinished", "after_chunks": 2}, "ended the stream before the answer was complete"),
-    ({"fault": "html"}, "text/html"),
-    ({"fault": "empty"}, "empty"),
-    ({"fault": "malformed_chunk", "after_chunks": 1}, "not valid JSON"),
-    ({"fault": "bad_shape_chunk", "after_chunks": 1}, "unexpected shape"),
-], ids=lambda value: value["fault"] if isinstance(value, dict) else "")
+@pytest.mark.parametrize("fault, says", list(zip(BROKEN, SAYS)), ids=[fault["fault"] for fault in BROKEN])
 def test_a_reply_broken_every_time_fails_the_turn_with_a_specific_code(alice, emulator, fault, says):
     body = create(alice, uscript({**fault, "times": 10}, {"say": f"never whole {nonce()}", "chunks": 4}))
     events, final = replayed(alice, body["id"])
@@ -161,3 +161,21 @@ def test_a_slow_trickle_is_read_whole(alice, emulator):
     assert call["status"] == "completed" and '"id": "BAAI/bge-m3"' in call["output"]
     assert attempts(events) == [("ok", None), ("ok", None)] and voided(events) == []
     next_turn_works(alice, emulator, body)
+
+
+@pytest.fixture(scope="module")
+def impatient_server(emulator, tmp_path_factory):
+    """A server that gives the router 0.3 s between two reads."""
+    path = tmp_path_factory.mktemp("impatient") / "db.sqlite"
+    with run_server(make_settings(emulator, f"sqlite:///{path}", llm_timeout_seconds=0.3), path) as handle:
+        yield handle
+
+
+def test_a_trickle_slower_than_the_read_timeout_is_retried(impatient_server, emulator):
+    answer = f"Quick this time {nonce()}."
+    with impatient_server.client() as client:
+        body = create(client, uscript({"fault": "trickle", "delay_ms": 600}, {"say": answer}))
+        events, final = replayed(client, body["id"])
+        assert_clean_answer(final, answer)
+        assert attempts(events) == [("error", "model_timeout"), ("ok", None)]
+        next_turn_works(client, emulator, body)
