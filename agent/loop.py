@@ -184,8 +184,10 @@ class AgentLoop:
                     self.llm, model=self.model, messages=messages, tools=schemas, on_text=on_text,
                     on_reasoning=on_reasoning, policy=policy, options=options))
             except LlmError as exc:
-                await thought.finish("incomplete")
-                await stream.finish("incomplete")
+                # A failed attempt's text, shown as it streamed, is void: its items leave the response (the
+                # history never had it: only a completed call's message is added).
+                await thought.discard()
+                await stream.discard()
                 errors += 1
                 retryable = exc.transient and errors < self.settings.llm_max_attempts
                 await self.writer.emit(f"{ev.LLM_CALL}", model=self.model, attempt=attempt, status="error",
@@ -255,7 +257,7 @@ class AgentLoop:
         items = []
         for call in calls:
             item = McpCallItem(id=f"mcp_{secrets.token_hex(12)}", name=call.name, arguments=call.arguments)
-            index = len(self.writer.state.output)
+            index = self.writer.next_output_index()
             await self.writer.emit(ev.ITEM_ADDED, output_index=index, item=item.model_dump())
             items.append((item, index))
         # Independent calls run concurrently; each reports its own item as it finishes.

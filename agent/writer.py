@@ -65,10 +65,20 @@ class TurnWriter:
         self._inflight_waiters: list[asyncio.Future] = []
         self._failure: Exception | None = None  # a background commit's failure, raised by the next flush
         self._streamed_at = float("-inf")  # loop time of the last commit that carried streamed events
+        # The output_index of the next new item. Not len(output): an item discarded from output[] (a failed model
+        # attempt's) keeps its index, since an index names one item of the stream (the openai SDK's stream
+        # accumulator refuses a repeated one).
+        self._next_output_index = len(self.state.output)
 
     @property
     def last_sequence(self) -> int:
         return self._next_seq - 1
+
+    def next_output_index(self) -> int:
+        """The output_index for a new output item (taken: call it once per item)."""
+        index = self._next_output_index
+        self._next_output_index += 1
+        return index
 
     async def emit(self, event_type: str, **payload: Any) -> dict[str, Any]:
         if event_type in ev.DEFERRABLE_EVENTS:

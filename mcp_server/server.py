@@ -50,7 +50,9 @@ A task can take seconds or hours, so it runs in the background:
 `last_sequence`. A quick question often comes back `completed` within `wait_seconds` (default 5).
 2. While `status` is `queued` or `in_progress`, call `get_response(response_id, since_sequence=<last_sequence>)`. \
 It waits up to `wait_seconds` (default 25) for news, then returns only what is new in `new_output_text` and \
-`tool_calls`, plus a fresh `last_sequence` to pass next time. Keep polling; tell the user what the agent is doing.
+`tool_calls`, plus a fresh `last_sequence` to pass next time. Keep polling; tell the user what the agent is doing. \
+If such a poll returns `output_text` (not null), it replaces the text you collected (a failed model call's text \
+was withdrawn).
 3. `status: "incomplete"` with `incomplete_details.reason: "approval_required"` means the agent paused before an \
 action that needs the user's consent or exceeds the budget (`pending_approval` lists the actions and the budget). \
 Ask the user, then call `approve(response_id, approve=true|false)`; raise the cap with `new_max_cost_usd`, \
@@ -172,17 +174,27 @@ class Tools:
     async def delta_snapshot(self, identity: Any, response_id: str, since: int) -> TaskSnapshot:
         """Only what happened after ``since``: new text, tool calls started or finished, the current status."""
         base = await self._call(self.service.get(identity, response_id))
-        text: list[str] = []
+        text: list[tuple[Any, str]] = []  # (item id, delta)
         items: dict[str, dict[str, Any]] = {}
+        added: set[Any] = set()
+        messages: set[Any] = set()
+        discarded: set[Any] = set()
         last = since
         last_snapshot: tuple[str, ResponseObject] | None = None
         async for event in self._pages(identity, response_id, since):
             last = max(last, int(event["sequence_number"]))
             kind = event.get("type")
+            item = event.get("item") or {}
+            if kind == ev.ITEM_ADDED:
+                added.add(item.get("id"))
+            elif kind == ev.ITEM_DONE and item.get("type") == "message":
+                messages.add(item.get("id"))  # a discarded item's done event is committed with its discard
             if kind == ev.TEXT_DELTA:
-                text.append(event.get("delta") or "")
-            elif kind in (ev.ITEM_ADDED, ev.ITEM_DONE) and (event.get("item") or {}).get("type") == "mcp_call":
-                items[event["item"].get("id", str(len(items)))] = event["item"]
+                text.append((event.get("item_id"), event.get("delta") or ""))
+            elif kind in (ev.ITEM_ADDED, ev.ITEM_DONE) and item.get("type") == "mcp_call":
+                items[item.get("id", str(len(items)))] = item
+            elif kind == ev.ITEM_DISCARDED:
+                discarded.add(event.get("item_id"))
             elif kind in ev.SNAPSHOT_EVENTS and isinstance(event.get("response"), dict):
                 try:
                     last_snapshot = (kind, ResponseObject.model_validate(event["response"]))
@@ -196,7 +208,13 @@ class Tools:
             elif base.status in SETTLED_STATUSES:
                 # ``base`` was read before the run resumed (e.g. approved meanwhile): read it again.
                 state = await self._call(self.service.get(identity, response_id))
-        return render_snapshot(state, last, new_text="".join(text), tool_items=list(items.values()))
+        if (discarded & messages) - added:
+            # A failed model attempt's text, partly returned by an earlier call, is void: the whole snapshot, whose
+            # output_text replaces the text the caller has.
+            return await self.full_snapshot(identity, response_id)
+        return render_snapshot(state, last, new_text="".join(delta for item_id, delta in text
+                                                              if item_id not in discarded),
+                               tool_items=list(items.values()))
 
     async def wait_for(self, identity: Any, response_id: str, *, after: int, timeout: float, ctx: Context | None,
                        stop: Callable[[dict[str, Any]], bool], status: str) -> None:

@@ -122,6 +122,21 @@ def test_stream_create_through_the_sdk(sdk):
     assert events[-1].response.output_text == "streamed by the SDK"
 
 
+def test_the_sdks_stream_helper_follows_a_retried_model_call(sdk):
+    # A model attempt dropped after its first chunk is retried: the SDK's accumulating helper takes the voided
+    # items (closed incomplete, their indexes never reused) and ends with the clean response.
+    answer = f"PARTIAL-streamed again by the SDK {nonce()}."
+    with sdk.sdk.responses.stream(model=MODEL, input=uscript({"fault": "drop", "after_chunks": 1},
+                                                             {"say": answer, "chunks": 4})) as stream:
+        events = list(stream)
+        final = stream.get_final_response()
+    shown = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert shown.startswith("PARTIAL-") and shown != answer  # the dropped attempt was shown, then voided
+    assert [e.item.status for e in events if e.type == "response.output_item.done"][:2] == ["incomplete"] * 2
+    assert final.status == "completed" and final.output_text == answer
+    assert [(item.type, item.status) for item in final.output] == [("reasoning", "completed"), ("message", "completed")]
+
+
 def test_busy_session_409_is_not_retried_by_the_sdk(sdk):
     running = sdk.sdk.responses.create(model=MODEL, input=uscript({"hang_ms": 30_000}, {"say": "x"}),
                                        background=True)

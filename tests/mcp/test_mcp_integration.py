@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -140,6 +141,29 @@ async def test_since_sequence_returns_only_new_text(mcp_url_any: str) -> None:
         again = (await client.call_tool("get_response", {
             "response_id": submitted["response_id"], "since_sequence": final["last_sequence"]})).structured_content
         assert again["new_output_text"] == "" and again["last_sequence"] == final["last_sequence"]
+
+
+async def test_text_of_a_failed_model_attempt_is_replaced_not_kept(mcp_url_any: str) -> None:
+    # The model's connection drops after 4 of 6 slow chunks; the retry answers whole. A poller that received part
+    # of the dropped attempt's text gets the whole snapshot once it is void: its output_text replaces the text.
+    answer = f"one two three four five six {uuid.uuid4().hex[:8]}"
+    task = script({"fault": "drop", "after_chunks": 4}, {"say": answer, "chunks": 6, "delay_ms": 400})
+    async with mcp_client(mcp_url_any) as client:
+        snap = (await client.call_tool("submit_task", {"input": task, "wait_seconds": 0})).structured_content
+        text, replaced = "", False
+        while snap["status"] in ("queued", "in_progress"):
+            result = await client.call_tool("get_response", {"response_id": snap["response_id"],
+                                                             "since_sequence": snap["last_sequence"],
+                                                             "wait_seconds": 1})
+            assert not result.is_error, text_of(result)
+            snap = result.structured_content
+            if snap["output_text"] is not None:
+                text, replaced = snap["output_text"], True
+            else:
+                text += snap["new_output_text"]
+    assert snap["status"] == "completed" and text == answer
+    # 1-second polls over 1.6 s of text before the drop: some poll returned part of the dropped attempt's text.
+    assert replaced
 
 
 async def test_cancel_running_task_is_idempotent(mcp_url_any: str) -> None:
