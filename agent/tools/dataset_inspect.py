@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, Field
 
+from agent.models import MAX_SAFE_INTEGER
 from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
 from agent.tools.dataset_format import diagnose
 from agent.tools.hub import _REPO_ID, repo_url
@@ -55,7 +56,7 @@ class DatasetInspectArgs(BaseModel):
     config: str | None = Field(None, max_length=100, description="Config (subset); default: 'default' or the first.")
     split: str | None = Field(None, max_length=100, description="Split for sample rows; default: 'train' or the first.")
     rows: int = Field(3, ge=0, le=20, description="Sample rows to show (cells are shortened).")
-    offset: int = Field(0, ge=0, description="Index of the first sample row.")
+    offset: int = Field(0, ge=0, le=MAX_SAFE_INTEGER, description="Index of the first sample row.")
 
 
 class DatasetInspect(Tool[DatasetInspectArgs]):
