@@ -9,10 +9,11 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, Field
 
+from agent.hub_ids import RepoId
 from agent.models import MAX_SAFE_INTEGER
 from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
 from agent.tools.dataset_format import diagnose
-from agent.tools.hub import _REPO_ID, repo_url
+from agent.tools.hub import repo_url
 
 CELL_CHARS = 300
 LIST_ITEMS = 6
@@ -51,8 +52,7 @@ def describe_feature(feature: Any) -> Any:
 
 
 class DatasetInspectArgs(BaseModel):
-    dataset: str = Field(..., min_length=1, max_length=200, pattern=_REPO_ID,
-                         description="Dataset repo id, e.g. HuggingFaceH4/ultrachat_200k.")
+    dataset: RepoId = Field(..., description="Dataset repo id, e.g. HuggingFaceH4/ultrachat_200k.")
     config: str | None = Field(None, max_length=100, description="Config (subset); default: 'default' or the first.")
     split: str | None = Field(None, max_length=100, description="Split for sample rows; default: 'train' or the first.")
     rows: int = Field(3, ge=0, le=20, description="Sample rows to show (cells are shortened).")
