@@ -26,8 +26,7 @@ def _handle(run: ScriptRun, value: str | None, name: str) -> str:
 
 
 async def _actor_scan(run: ScriptRun, helper: str, path: hub_ids.HubPath, *, limit: int | None,
-                      scan_limit: int | None,
-                      count_only: bool, pro_only: bool | None, where: Any, fields: Any,
+                      scan_limit: int | None, count_only: bool, pro_only: bool | None, where: Any, fields: Any,
                       fallback_path: hub_ids.HubPath | None = None) -> Result:
     spec = LIMITS[helper]
     fields_list = check_fields(fields, ACTOR_FIELDS)
