@@ -193,7 +193,8 @@ class IdentityResolver:
     async def _fetch(self, token: str) -> _WhoAmI:
         try:
             reply = await self.http.get(f"{self.settings.hub_url.rstrip('/')}/api/whoami-v2",
-                                        headers={"authorization": f"Bearer {token}"}, timeout=15.0)
+                                        headers={"authorization": f"Bearer {token}"},
+                                        timeout=self.settings.whoami_timeout_seconds)
         except httpx.HTTPError as exc:
             raise Unavailable(f"Could not reach the Hugging Face Hub to validate the token ({type(exc).__name__}).",
                               code="hub_unavailable") from None

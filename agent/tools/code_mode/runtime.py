@@ -43,6 +43,14 @@ def _error_message(response: httpx.Response) -> str:
 _SCALARS = (str, int, float)
 
 
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:  # a proxy's error page, a truncated body: an upstream fault the script can report
+        raise UpstreamError(response.status_code, f"Hub answered {response.status_code} for "
+                                                  f"{response.request.url.path} with a body that is not JSON") from None
+
+
 def _query(params: dict[str, Any] | None) -> dict[str, Any]:
     """Drop unset values; booleans as the Hub spells them; lists stay lists (repeated query params). A value of
     another type (a dict passed as ``author``...) is the script's mistake, said as such."""
@@ -112,7 +120,7 @@ class ScriptRun:
         """One budgeted GET of ``{hub}{path}`` (``path`` from ``hub_path``: its segments are checked and encoded)."""
         self._consume(path)
         response = await self._get(f"{self.hub_url.rstrip('/')}{path}", _query(params))
-        return response.json()
+        return _json(response)
 
     async def get_listing(self, path: HubPath, params: dict[str, Any] | None, want: int) -> tuple[list[Any], bool]:
         """One budgeted listing: follows ``Link: rel="next"`` until ``want`` rows; returns (rows, more_exist)."""
@@ -121,7 +129,7 @@ class ScriptRun:
         rows: list[Any] = []
         response = await self._get(f"{self.hub_url.rstrip('/')}{path}", _query(params))
         while True:
-            page = response.json()
+            page = _json(response)
             if not isinstance(page, list):
                 raise UpstreamError(response.status_code, f"Unexpected payload from {path}: expected a list")
             rows.extend(page)
