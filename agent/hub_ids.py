@@ -57,7 +57,7 @@ def namespace(value: Any, what: str = "user or organization name") -> str:
     name = _string(value, what, "huggingface")
     if not _NAMESPACE.fullmatch(name):
         raise InvalidHubName(f"invalid {what} '{name[:200]}': use letters, digits, '-', '_' or '.' (at most 96, "
-                             "starting and ending with a letter or digit)")
+                             "not starting or ending with '-' or '.')")
     _no_double_specials(name, what)
     return name
 
@@ -67,7 +67,7 @@ def repo_id(value: Any, what: str = "repo id") -> str:
     rid = _string(value, what, "Qwen/Qwen3-0.6B")
     if not _REPO_ID.fullmatch(rid):
         raise InvalidHubName(f"invalid {what} '{rid[:200]}': expected 'name' or 'namespace/name' made of letters, "
-                             "digits, '-', '_' or '.' (each part at most 96, starting and ending with a letter or digit)")
+                             "digits, '-', '_' or '.' (each part at most 96, not starting or ending with '-' or '.')")
     _no_double_specials(rid, what)
     if rid.endswith(".git"):
         raise InvalidHubName(f"invalid {what} '{rid}': it cannot end with '.git'")

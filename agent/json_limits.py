@@ -1,6 +1,6 @@
-"""Bounds on JSON a caller (or the model, in tool arguments) sends, checked before parsing: Python's parser recurses once per nesting level, so
-5,000 ``[`` raise ``RecursionError`` (a 500) instead of a clear 400; and it refuses integers over 4,300 digits
-with a bare ``ValueError``."""
+"""Bounds on JSON a caller (or the model, in tool arguments) sends, checked before parsing: Python's parser
+recurses once per nesting level, so 5,000 ``[`` raise ``RecursionError`` (a 500) instead of a clear 400; and it
+refuses integers over 4,300 digits with a bare ``ValueError``."""
 
 from __future__ import annotations
 

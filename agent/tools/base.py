@@ -107,7 +107,9 @@ class Tool(ABC, Generic[Args]):
         try:
             return self.Arguments.model_validate(data)  # type: ignore[return-value]
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors())
             raise ToolFailure(f"Invalid arguments for {self.name}: {problems}") from None
 
 

@@ -50,7 +50,8 @@ def test_everything_unparseable_is_json_refused(raw):
     assert "set_int_max_str_digits" not in str(raised.value)
 
 
-@pytest.mark.parametrize("raw", ["[" * 5000, '{"search": ' + "1" * 5000 + "}", '{"search": ' + "[" * 70 + "]" * 70 + "}"])
+@pytest.mark.parametrize("raw", ["[" * 5000, '{"search": ' + "1" * 5000 + "}",
+                                 '{"search": ' + "[" * 70 + "]" * 70 + "}"])
 def test_tool_arguments_are_bounded_the_same_way(raw):
     # The model's arguments are untrusted input too: a clear error it can fix, not "failed unexpectedly".
     from agent.tools.base import ToolFailure

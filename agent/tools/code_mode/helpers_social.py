@@ -96,9 +96,9 @@ async def hf_repo_likers(run: ScriptRun, repo_id: str, repo_type: str, limit: in
                          count_only: bool = False, pro_only: bool | None = None,
                          where: dict[str, Any] | None = None, fields: list[str] | None = None) -> dict[str, Any]:
     rt = _repo_type(repo_type)
-    items, meta = await _actor_scan(run, "hf_repo_likers", hub_ids.repo_api_path(rt, repo_id, "likers"), limit=limit,
-                                    scan_limit=None, count_only=count_only, pro_only=pro_only, where=where,
-                                    fields=fields)
+    likers = hub_ids.repo_api_path(rt, repo_id, "likers")
+    items, meta = await _actor_scan(run, "hf_repo_likers", likers, limit=limit, scan_limit=None,
+                                    count_only=count_only, pro_only=pro_only, where=where, fields=fields)
     meta.update(repo_id=repo_id, repo_type=rt)
     return items, meta
 
@@ -200,8 +200,8 @@ async def hf_profile_summary(run: ScriptRun, handle: str | None = None, include:
         item["likes_sample"] = [{k: row[k] for k in ("repo_id", "repo_type", "liked_at")}
                                 for row in (user_like_row(r, run.hub_url) for r in likes)]
     if "activity" in extras:
-        feed = await run.get_json(hub_ids.hub_path("api", "recent-activity"), {"feedType": "org" if entity == "organization" else "user",
-                                                           "entity": name, "limit": activity_n})
+        params = {"feedType": "org" if entity == "organization" else "user", "entity": name, "limit": activity_n}
+        feed = await run.get_json(hub_ids.hub_path("api", "recent-activity"), params)
         item["activity_sample"] = [activity_row(r) for r in (feed.get("recentActivity") or [])[:activity_n]]
     return [item], {"handle": name, "entity_type": entity, "include": extras or None}
 
