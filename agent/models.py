@@ -17,6 +17,10 @@ MAX_METADATA_VALUE_CHARS = 512
 DEFAULT_MAX_COST_USD = 5.0
 DEFAULT_WAIT_TIMEOUT_SECONDS = 900.0
 RESPONSE_ID_PATTERN = r"^resp_[0-9a-f]{32}$"
+# The largest integer a client (or the model) may send: 2^53 - 1 survives any JSON client, and stays far inside the
+# database's 64-bit integers (a starting_after of 2^63 overflowed SQLite and dropped the stream).
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_SEQUENCE_NUMBER = MAX_SAFE_INTEGER
 TOOL_OUTPUT_LIMIT_BYTES = 4096
 
 ResponseStatus = Literal["queued", "in_progress", "completed", "failed", "cancelled", "incomplete"]
@@ -90,13 +94,13 @@ class CreateResponseRequest(BaseModel):
     background: bool = False
     stream: bool = False
     previous_response_id: str | None = Field(None, pattern=RESPONSE_ID_PATTERN)
-    max_cost_usd: float | None = Field(None, gt=0, le=500)
+    max_cost_usd: float | None = Field(None, gt=0, le=500, allow_inf_nan=False)
     instructions: str | None = Field(None, max_length=MAX_INSTRUCTIONS_CHARS)
-    wait_timeout_seconds: float = Field(DEFAULT_WAIT_TIMEOUT_SECONDS, ge=1, le=3600)
+    wait_timeout_seconds: float = Field(DEFAULT_WAIT_TIMEOUT_SECONDS, ge=1, le=3600, allow_inf_nan=False)
     metadata: dict[str, str] | None = None
     # OpenAI parameters accepted for compatibility and echoed back.
-    temperature: float | None = Field(None, ge=0, le=2)
-    top_p: float | None = Field(None, ge=0, le=1)
+    temperature: float | None = Field(None, ge=0, le=2, allow_inf_nan=False)
+    top_p: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     parallel_tool_calls: bool = True
     tool_choice: Literal["auto"] = "auto"
     tools: list[Any] = Field(default_factory=list, max_length=0)
@@ -137,8 +141,15 @@ class ApprovalRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     approve: bool
-    new_max_cost_usd: float | None = Field(None, gt=0, le=500)
+    new_max_cost_usd: float | None = Field(None, gt=0, le=500, allow_inf_nan=False)
     feedback: str | None = Field(None, max_length=MAX_INSTRUCTIONS_CHARS)
+
+
+class StreamPosition(BaseModel):
+    """Where a resumed stream starts: after ``starting_after`` (query) or ``Last-Event-ID`` (header); -1 = the
+    beginning."""
+
+    starting_after: int = Field(-1, ge=-1, le=MAX_SEQUENCE_NUMBER)
 
 
 # ---------------------------------------------------------------- response object

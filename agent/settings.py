@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     max_live_sessions_global: int = Field(200, ge=1)
     idle_eviction_seconds: float = Field(900.0, gt=0)
     whoami_cache_seconds: float = Field(300.0, ge=0)
+    # How long token validation waits for the Hub before answering 503 hub_unavailable.
+    whoami_timeout_seconds: float = Field(15.0, gt=0)
 
     # The agent loop's bounds.
     max_iterations: int = Field(40, ge=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -12,8 +11,9 @@ from starlette.routing import Route
 
 from agent.errors import InvalidRequest
 from agent.identity import Identity
+from agent.json_limits import JsonRefused, loads_bounded
 from agent.metrics import CONTENT_TYPE_LATEST
-from agent.models import ApprovalRequest, CreateResponseRequest
+from agent.models import MAX_SEQUENCE_NUMBER, ApprovalRequest, CreateResponseRequest, StreamPosition
 from agent.service import AgentService
 from responses_api.errors import envelope, validation_error_response
 from responses_api.sse import sse_response
@@ -44,25 +44,23 @@ async def _json_body(request: Request) -> Any:
     if not raw.strip():
         raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return loads_bounded(raw)
+    except JsonRefused as exc:
         raise InvalidRequest(f"The request body is not valid JSON: {exc}.", code="invalid_json") from None
 
 
 def _starting_after(request: Request) -> int:
-    raw = request.query_params.get("starting_after")
+    source, raw = "starting_after", request.query_params.get("starting_after")
     if raw is None:
-        raw = request.headers.get("last-event-id")
+        source, raw = "Last-Event-ID", request.headers.get("last-event-id")
     if raw is None or raw == "":
         return -1
     try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidRequest("starting_after / Last-Event-ID must be an integer sequence number.",
+        return StreamPosition(starting_after=raw).starting_after
+    except ValidationError:
+        # ``param`` is the parameter's name whichever spelling carried it (the header is its alias).
+        raise InvalidRequest(f"{source} must be an integer sequence number from -1 to {MAX_SEQUENCE_NUMBER}.",
                              code="invalid_value", param="starting_after") from None
-    if value < -1:
-        raise InvalidRequest("starting_after must be -1 or greater.", code="invalid_value", param="starting_after")
-    return value
 
 
 async def _parse_body(request: Request, model: type[BaseModel]) -> Any:

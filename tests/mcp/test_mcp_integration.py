@@ -314,3 +314,32 @@ async def test_get_response_shows_the_agents_plan(mcp_url_any: str) -> None:
             "input": script({"call": "plan", "arguments": {"steps": plan}}, {"say": "Done."}), "wait_seconds": 20})
     assert not result.is_error, text_of(result)
     assert result.structured_content["plan"] == plan
+
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 5000 + b"]" * 5000,
+    b'{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "submit_task", "arguments": '
+    b'{"input": "x", "metadata": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5003,
+    b'{"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"n": ' + b"1" * 5000 + b"}}",
+])
+def test_hostile_json_is_a_json_rpc_parse_error(mcp_url_any: str, raw: bytes) -> None:
+    # The MCP SDK parses bodies itself (pydantic_core.from_json: depth limit 200): pinned here so an SDK upgrade
+    # that turns these into a 500 is noticed.
+    headers = {"accept": "application/json, text/event-stream", "authorization": f"Bearer {ALICE}",
+               "content-type": "application/json"}
+    reply = httpx.post(mcp_url_any, content=raw, headers=headers, timeout=30)
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["error"]["code"] == -32700  # JSON-RPC "Parse error"
+    body = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+    assert httpx.post(mcp_url_any, json=body, headers=headers, timeout=30).status_code == 200
+
+
+async def test_deep_but_parseable_arguments_are_a_tool_error(mcp_url_any: str) -> None:
+    # Below the parser's own depth limit, nesting reaches the tool's typed arguments: refused there, clearly.
+    deep: object = "x"
+    for _ in range(150):
+        deep = [deep]
+    async with mcp_client(mcp_url_any) as client:
+        result = await client.call_tool("submit_task", {"input": "x", "metadata": {"k": deep}})
+        assert result.is_error and "metadata" in text_of(result)
+        assert {tool.name for tool in (await client.list_tools()).tools} >= {"submit_task", "get_response"}
