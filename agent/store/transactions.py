@@ -71,16 +71,20 @@ class DriverStatement:
     sql: str
     names: tuple[str, ...]      # bind names, in the order of the ``?`` they fill
     json: tuple[bool, ...]      # which of them are JSON columns (serialised here, as the engine would)
+    fixed: dict[str, Any]       # values bound in the statement itself (a row's value for the name wins)
 
     @classmethod
-    def compile(cls, statement: Any, conn: Connection, json_binds: frozenset[str]) -> "DriverStatement":
+    def compile(cls, statement: Any, conn: Connection, json_binds: frozenset[str]) -> DriverStatement:
         compiled = statement.compile(dialect=conn.dialect)
         names = tuple(compiled.positiontup or ())
-        return cls(sql=compiled.string, names=names, json=tuple(name in json_binds for name in names))
+        return cls(sql=compiled.string, names=names, json=tuple(name in json_binds for name in names),
+                   fixed=dict(compiled.params))
 
     def executemany(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
         """Rows changed. Runs inside ``conn``'s transaction (the same DBAPI connection)."""
-        params = [tuple(dumps_json(row[name]) if is_json else row[name] for name, is_json in zip(self.names, self.json))
+        fixed = self.fixed
+        params = [tuple(dumps_json(value) if is_json else value
+                        for value, is_json in zip((row[n] if n in row else fixed[n] for n in self.names), self.json))
                   for row in rows]
         cursor = conn.connection.cursor()
         try:
@@ -234,20 +238,29 @@ def settle_group(conn: Connection, settlements: Sequence[Settlement], now: float
                  grouped: bool) -> list[Settlement]:
     """Move each stale turn to its settled status with its terminal event; a turn that moved meanwhile is left
     alone. Returns those written (``GroupConflict`` when a grouped move found one moved)."""
-    statement = update(RESPONSES).where(
-        RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
-        or_(*(RESPONSES.c.status == status for status in sorted(RUNNING_STATUSES))),  # (no IN in executemany)
-    ).values(status=bindparam("v_status"), snapshot=bindparam("v_snapshot"),
-             last_sequence=bindparam("v_last_sequence"), snapshot_sequence=bindparam("v_last_sequence"),
-             updated_at=now, owner_replica=None, lease_expires_at=None, cancel_requested_at=None)
+    def build():
+        return update(RESPONSES).where(
+            RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
+            or_(*(RESPONSES.c.status == status for status in sorted(RUNNING_STATUSES))),  # (no IN in executemany)
+        ).values(status=bindparam("v_status"), snapshot=bindparam("v_snapshot"),
+                 last_sequence=bindparam("v_last_sequence"), snapshot_sequence=bindparam("v_last_sequence"),
+                 updated_at=bindparam("v_now"), owner_replica=bindparam("v_owner_replica"),
+                 lease_expires_at=bindparam("v_lease_expires_at"),
+                 cancel_requested_at=bindparam("v_cancel_requested_at"))
+
     params = [{"_id": s.response_id, "_expected": s.expected_last_sequence, "v_status": s.status,
-               "v_snapshot": s.snapshot, "v_last_sequence": s.expected_last_sequence + 1} for s in settlements]
+               "v_snapshot": s.snapshot, "v_last_sequence": s.expected_last_sequence + 1, "v_now": now,
+               "v_owner_replica": None, "v_lease_expires_at": None, "v_cancel_requested_at": None}
+              for s in settlements]
+    statements: dict[Any, Any] = {}
     if grouped and conn.dialect.supports_sane_multi_rowcount:
-        if conn.execute(statement, params).rowcount != len(params):
+        if _run_many(conn, statements, "settle", build, params, _MOVE_JSON) != len(params):
             raise GroupConflict()
         written = list(settlements)
     else:
-        written = [s for s, p in zip(settlements, params) if conn.execute(statement, p).rowcount == 1]
+        written = [s for s, p in zip(settlements, params)
+                   if _run_many(conn, statements, "settle", build, [p], _MOVE_JSON) == 1]
     if written:
-        conn.execute(insert(EVENTS), [row for s in written for row in event_rows(s.response_id, [s.event], now)])
+        _run_many(conn, statements, "events", lambda: insert(EVENTS),
+                  [row for s in written for row in event_rows(s.response_id, [s.event], now)], _EVENT_JSON)
     return written
