@@ -35,10 +35,14 @@ def _replacement(match: re.Match) -> str:
     return REDACTED if bearer is None else bearer + REDACTED
 
 
-# Every match of _SHAPE contains one of these: text without any cannot change (one C-level scan,
-# where the two substitutions cost several).
-_SCREEN = re.compile(r"(?i)hf_|api_org_|bearer")
-_SCREEN_BYTES = re.compile(rb"(?i)hf_|api_org_|bearer")
+# Every match of _SHAPE contains one of these (lower-cased): text without any cannot change. Substring tests
+# on the lower-cased text cost a few nanoseconds a byte, a regular expression several times more.
+_MARKERS = ("hf_", "api_org_", "bearer")
+_MARKERS_BYTES = tuple(marker.encode() for marker in _MARKERS)
+
+
+def _marked(low: str) -> bool:
+    return any(marker in low for marker in _MARKERS)
 
 
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
@@ -46,7 +50,7 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     for secret in secrets:
         if secret and secret in text:
             text = text.replace(secret, REDACTED)
-    if _SCREEN.search(text) is None:
+    if not _marked(text.lower()):
         return text
     return _SHAPE.sub(_replacement, text)
 
@@ -79,7 +83,8 @@ def _clean(value: dict | list, secrets: tuple[str, ...]) -> bool:
         encoded = orjson.dumps(value)
     except TypeError:  # not plain JSON data (non-str keys, objects): walk it
         return False
-    if _SCREEN_BYTES.search(encoded) is not None:
+    low = encoded.lower()
+    if any(marker in low for marker in _MARKERS_BYTES):
         return False
     for secret in secrets:
         if secret:
