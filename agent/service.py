@@ -53,7 +53,7 @@ from agent.settings import Settings
 from agent.snapshot_cache import CachedSnapshot, TerminalSnapshots
 from agent.store import migrate
 from agent.store.notify import PgListener
-from agent.store.store import LiveSessionLimit, SequenceConflict, Store
+from agent.store.store import LiveLimits, LiveSessionLimit, SequenceConflict, Store
 from agent.store.tables import ResponseRow, SessionRow
 from agent.tools import Tool, default_tools
 from agent.tools.code_mode import MontyRunner
@@ -291,7 +291,6 @@ class AgentService:
                                  max_cost_usd=request.max_cost_usd or DEFAULT_MAX_COST_USD,
                                  head_response_id=response_id, created_at=now, updated_at=now)
             new_session = session
-        await self._check_capacity(identity)
         cap = request.max_cost_usd if request.max_cost_usd is not None else session.max_cost_usd
         snapshot = ResponseObject(
             id=response_id, created_at=int(now), model=session.model, status="queued",
@@ -317,9 +316,12 @@ class AgentService:
             moved = await self.store.create_response(
                 row, [created, queued], stored_messages, new_session=new_session,
                 expected_head=session.head_response_id, session_updates={"max_cost_usd": cap},
-                live_limit=self.settings.max_live_sessions_per_account)
-        except LiveSessionLimit:  # a concurrent submit on another replica took the last slot
-            raise self._too_many_live_sessions() from None
+                limits=LiveLimits(per_account=self.settings.max_live_sessions_per_account,
+                                  server=self.settings.max_live_sessions_global))
+        except LiveSessionLimit as limit:
+            if limit.scope == "account":
+                raise self._too_many_live_sessions() from None
+            raise RateLimited("The server is at capacity; retry shortly.", code="server_at_capacity") from None
         if not moved:
             raise Conflict("This session is already processing another request.", code="session_busy",
                            param="previous_response_id", retryable=False)
@@ -340,13 +342,6 @@ class AgentService:
             raise Conflict(f"This session is paused on an approval ({head.id}); approve or deny it first "
                            f"(POST /v1/responses/{head.id}/approvals).", code="session_paused",
                            param="previous_response_id", retryable=False)
-
-    async def _check_capacity(self, identity: Identity) -> None:
-        mine, everyone = await self.store.live_session_counts(identity.user_id)
-        if mine >= self.settings.max_live_sessions_per_account:
-            raise self._too_many_live_sessions()
-        if everyone >= self.settings.max_live_sessions_global:
-            raise RateLimited("The server is at capacity; retry shortly.", code="server_at_capacity")
 
     def _too_many_live_sessions(self) -> RateLimited:
         return RateLimited(f"This account already has {self.settings.max_live_sessions_per_account} live sessions "

@@ -34,7 +34,24 @@ class SequenceConflict(RuntimeError):
 
 
 class LiveSessionLimit(Exception):
-    """The account reached its live-session limit (checked inside the creating transaction on PostgreSQL)."""
+    """A live-session limit was reached, counted inside the creating transaction: the account's
+    (``scope="account"``) or the whole deployment's (``scope="server"``)."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
+
+
+@dataclass(frozen=True)
+class LiveLimits:
+    per_account: int
+    server: int
+
+
+# (the owner's live sessions, all live sessions) in one query
+_LIVE_SESSION = func.distinct(RESPONSES.c.session_id)
+LIVE_COUNTS = select(func.count(_LIVE_SESSION).filter(RESPONSES.c.owner_id == bindparam("owner")),
+                     func.count(_LIVE_SESSION)).where(RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
 
 
 class GroupConflict(Exception):
@@ -209,12 +226,18 @@ def write_group(conn: Connection, batches: Sequence[Append], now: float, notify_
 # ------------------------------------------------------------------ creating a response
 
 def insert_response(conn: Connection, row: ResponseRow, events, transcript, new_session, expected_head,
-                    session_updates, now: float, live_limit: int | None) -> None:
-    if live_limit is not None:
-        # PostgreSQL. Held until commit: the next submit of this owner counts after this one's row is visible.
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:owner))"), {"owner": row.owner_id})
-        if conn.execute(live_sessions_query(row.owner_id)).scalar_one() >= live_limit:
-            raise LiveSessionLimit()
+                    session_updates, now: float, limits: LiveLimits | None, is_sqlite: bool) -> None:
+    if limits is not None:
+        # Counted in the creating transaction (no read of its own before it): on SQLite its one writer thread
+        # serialises them; on PostgreSQL a per-owner lock, held until commit, makes the next submit of this owner
+        # count after this one's row is visible (the server-wide count may overshoot by concurrent owners).
+        if not is_sqlite:
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:owner))"), {"owner": row.owner_id})
+        mine, everyone = conn.execute(LIVE_COUNTS, {"owner": row.owner_id}).one()
+        if mine >= limits.per_account:
+            raise LiveSessionLimit("account")
+        if everyone >= limits.server:
+            raise LiveSessionLimit("server")
     if new_session is not None:
         conn.execute(insert(SESSIONS).values(**new_session.model_dump()))
     else:
