@@ -62,8 +62,11 @@ async def test_lists_five_tools_with_schemas_and_annotations(fake_server: FakeSe
     submit_props = tools["submit_task"].input_schema["properties"]
     assert tools["submit_task"].input_schema["required"] == ["input"]
     assert submit_props["input"]["maxLength"] == 100_000
-    assert submit_props["instructions"]["anyOf"][0]["maxLength"] == 20_000
-    assert submit_props["max_cost_usd"]["anyOf"][0] == {"exclusiveMinimum": 0, "maximum": 500, "type": "number"}
+    assert submit_props["instructions"]["maxLength"] == 20_000
+    assert submit_props["instructions"]["type"] == ["string", "null"]
+    assert {k: submit_props["max_cost_usd"][k] for k in ("exclusiveMinimum", "maximum", "type")} == {
+        "exclusiveMinimum": 0, "maximum": 500, "type": ["number", "null"]}
+    assert submit_props["idempotency_key"]["maxLength"] == 255
     assert submit_props["wait_seconds"]["maximum"] == 50 and submit_props["wait_seconds"]["default"] == 5
     get_props = tools["get_response"].input_schema["properties"]
     assert get_props["wait_seconds"]["maximum"] == 50 and get_props["wait_seconds"]["default"] == 25
@@ -74,7 +77,9 @@ async def test_lists_five_tools_with_schemas_and_annotations(fake_server: FakeSe
     assert tools["cancel"].annotations.idempotent_hint is True
     assert tools["submit_task"].annotations.open_world_hint is True
     assert tools["submit_task"].annotations.read_only_hint is False
-    snapshot_props = tools["submit_task"].output_schema["properties"]
+    snapshot_props = tools["get_response"].output_schema["properties"]
+    for name in ("submit_task", "approve", "cancel"):  # the same result type, published once
+        assert "get_response" in tools[name].output_schema["description"], name
     for key in ("response_id", "session_id", "status", "output_text", "new_output_text", "tool_calls",
                 "artifacts", "pending_approval", "last_sequence", "next_step"):
         assert key in snapshot_props

@@ -4,62 +4,17 @@ Hugging Face emulator and its scripted model, driven by the MCP SDK's own client
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
-from tests.conftest import ALICE, BOB, CAROL_NO_INFERENCE, ORG_TOKEN, ServerHandle, script
+from tests.conftest import ALICE, BOB, CAROL_NO_INFERENCE, ORG_TOKEN, script
 from tests.mcp.conftest import mcp_client
-from tests.serving import serve_in_thread
-
-
-def _has_mcp_route(app) -> bool:
-    return any(getattr(route, "path", None) == "/mcp" for route in app.routes)
-
-
-@pytest.fixture(scope="session")
-def mcp_url(server: ServerHandle) -> str:
-    """``/mcp`` on the shared product server (the app factory mounts it)."""
-    from responses_api.app import create_app
-
-    if not _has_mcp_route(create_app(server.settings)):
-        pytest.skip("responses_api.app.create_app does not mount /mcp yet")
-    return f"{server.url}/mcp"
-
-
-@pytest.fixture(scope="session")
-def mcp_url_any(server: ServerHandle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``/mcp`` of the real app; mounts it the documented way when the app factory does not yet."""
-    from responses_api.app import create_app
-
-    if _has_mcp_route(create_app(server.settings)):
-        yield f"{server.url}/mcp"
-        return
-    from mcp_server.app import mount_mcp
-
-    settings = server.settings.model_copy(update={
-        "database_url": f"sqlite:///{tmp_path_factory.mktemp('mcp') / 'db.sqlite'}"})
-    app = create_app(settings)
-    mount = mount_mcp(settings)
-    app.router.routes.extend(mount.routes)
-    original = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(a) -> AsyncIterator[None]:
-        async with original(a):
-            async with mount.lifespan(a.state.service):
-                yield
-
-    app.router.lifespan_context = lifespan
-    with serve_in_thread(app, name="ml-intern-mcp") as port:
-        yield f"http://127.0.0.1:{port}/mcp"
 
 
 def text_of(result) -> str:
