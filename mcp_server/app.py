@@ -40,6 +40,7 @@ from .well_known import protected_resource_routes
 logger = logging.getLogger(__name__)
 
 MCP_PATH = "/mcp"
+HEADER_ECHO_CHARS = 200  # how much of a refused Host / Origin header the error repeats
 
 
 def transport_security(settings: Settings) -> TransportSecuritySettings:
@@ -100,11 +101,11 @@ async def _refuse_transport(scope: Scope, send: Send, status: int) -> None:
     headers = Headers(scope=scope)
     if status == 421:
         code = "host_not_allowed"
-        message = (f"Host '{headers.get('host', '')}' is not allowed (DNS-rebinding protection); the server's "
+        message = (f"Host '{headers.get('host', '')[:HEADER_ECHO_CHARS]}' is not allowed (DNS-rebinding protection); the server's "
                    "operator lists the allowed hosts in ML_INTERN_MCP_ALLOWED_HOSTS.")
     elif status == 403:
         code = "origin_not_allowed"
-        message = (f"Origin '{headers.get('origin', '')}' is not allowed (DNS-rebinding protection); the server's "
+        message = (f"Origin '{headers.get('origin', '')[:HEADER_ECHO_CHARS]}' is not allowed (DNS-rebinding protection); the server's "
                    "operator lists the allowed origins in ML_INTERN_MCP_ALLOWED_ORIGINS.")
     else:
         code, message = "invalid_content_type", "Content-Type must be application/json."

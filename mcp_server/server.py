@@ -265,8 +265,9 @@ class Tools:
             raise tool_error(failure) from None
 
     async def _check_sequence(self, identity: Any, response_id: str, since: int) -> None:
-        """Refuse a ``since_sequence`` past the response's last event (sequence numbers have no gaps, so the event
-        numbered ``since`` exists iff it is not): echoing it back would skip whatever comes next."""
+        """Refuse a ``since_sequence`` past the response's last event: echoed back as ``last_sequence`` it would make
+        the caller skip whatever comes next. Sequence numbers have no gaps, so ``since`` is past the end exactly
+        when no event carries that number (one indexed read)."""
         if await self._call(self.service.events(identity, response_id, after=since - 1, limit=1)):
             return
         _, last = await self._call(self.service.snapshot(identity, response_id))
