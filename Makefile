@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench emulator clean
+.PHONY: run test bench emulator clean mcp-conformance-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# The official MCP conformance suite and the Node.js 22 it runs on, from the npm registry into .cache/ (the
+# conformance test installs them too when missing; CI installs them first so a registry problem fails loudly).
+mcp-conformance-tools: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.mcp.conformance install
+
 # Benchmarks are separate from tests: they report ratios measured side by side in one run.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks
@@ -36,4 +41,4 @@ emulator: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.emulator --port 9000
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .cache

@@ -54,6 +54,7 @@ from agent.snapshot_cache import CachedSnapshot, TerminalSnapshots
 from agent.store import migrate
 from agent.store.notify import PgListener
 from agent.store.store import LiveLimits, LiveSessionLimit, SequenceConflict, Store
+from agent.store.summaries import ResponseSummary
 from agent.store.tables import ResponseRow, SessionRow
 from agent.tools import Tool, default_tools
 from agent.tools.code_mode import MontyRunner
@@ -421,6 +422,16 @@ class AgentService:
         await self._owned_response(identity, response_id)
         async for batch in self.follower.subscribe_batches(response_id, starting_after=starting_after):
             yield batch
+
+    async def recent_responses(self, identity: Identity, *, limit: int = 50,
+                               after: str | None = None) -> list[ResponseSummary]:
+        """The caller's responses, newest first (never another account's); ``after``: the last id of the
+        previous page."""
+        before = None
+        if after is not None:
+            row = await self._owned_response(identity, after)
+            before = (row.created_at, row.id)
+        return await self.store.recent_responses(identity.user_id, limit=min(max(limit, 1), 100), before=before)
 
     async def list_artifacts(self, identity: Identity, *, response_id: str | None = None,
                              session_id: str | None = None) -> list[dict[str, Any]]:

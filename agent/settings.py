@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     # MCP transport security: Host / Origin allow-lists (loopback by default).
     mcp_allowed_hosts: tuple[str, ...] = ("127.0.0.1:*", "localhost:*", "[::1]:*")
     mcp_allowed_origins: tuple[str, ...] = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
+    # While an MCP tool waits on a run, a "still working" progress notification after this many quiet seconds.
+    mcp_progress_heartbeat_seconds: float = Field(10.0, gt=0)
 
     log_level: str = "info"
     # "text" or "json" (one object per line with response_id and session_id, for log pipelines).

@@ -4,6 +4,8 @@ from typing import Any
 
 from agent.models import McpCallItem, ReasoningItem, ResponseObject
 
+MAX_COST_USD = 500.0  # the cap's upper bound (max_cost_usd / new_max_cost_usd in (0, 500])
+
 from .results import ArtifactRef, ErrorInfo, IncompleteInfo, TaskSnapshot, ToolCallSummary, UsageInfo
 
 ARGUMENTS_PREVIEW_CHARS = 300
@@ -51,10 +53,26 @@ def next_step(state: ResponseObject, last_sequence: int) -> str:
         return f"Cancelled. To continue the session, call submit_task with previous_response_id='{rid}'."
     reason = state.incomplete_details.reason if state.incomplete_details else ""
     if reason == "approval_required":
-        return ("Paused for approval: show pending_approval to the user, then call approve(response_id="
-                f"'{rid}', approve=true or false; optionally new_max_cost_usd and feedback), then poll get_response.")
+        return _approval_step(rid, state.pending_approval or {})
     return ("Interrupted (e.g. a server restart); artifacts, including running jobs, remain. To continue, call "
             f"submit_task with previous_response_id='{rid}'.")
+
+
+def _approval_step(rid: str, pending: dict[str, Any]) -> str:
+    budget = pending.get("budget") or {}
+    required = budget.get("required_max_cost_usd")
+    ask = "Paused for approval: show pending_approval to the user"
+    if required is None:
+        return (f"{ask}, then call approve(response_id='{rid}', approve=true or false; optionally feedback), then "
+                "poll get_response.")
+    cap = budget.get("max_cost_usd")
+    money = (f"The pending actions need a session budget of at least {required:.2f} USD (the cap is "
+             f"{cap} USD): approving without raising it pauses again at once.")
+    if required > MAX_COST_USD:
+        return (f"{ask}. {money} That is above the {MAX_COST_USD:g} USD maximum, so it cannot run: call "
+                f"approve(response_id='{rid}', approve=false, feedback=...) to steer the agent, or cancel.")
+    return (f"{ask}. {money} To let them run, call approve(response_id='{rid}', approve=true, "
+            f"new_max_cost_usd={required:.2f} or more); or approve=false to refuse. Then poll get_response.")
 
 
 def render_snapshot(state: ResponseObject, last_sequence: int, *, new_text: str | None = None,

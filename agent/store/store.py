@@ -37,6 +37,7 @@ from agent.models import RUNNING_STATUSES, ResponseObject
 from agent.recovery import Settlement, StaleTurn
 from agent.store.committer import GroupCommitter
 from agent.store.notify import CANCEL_CHANNEL
+from agent.store.summaries import ResponseSummary, recent_query, summary
 from agent.store.tables import ResponseRow, SessionRow
 from agent.store.transactions import (
     ARTIFACTS, EVENTS, RESPONSES, SESSIONS, TRANSCRIPT, Append, GroupConflict, HeadMoved, LiveLimits, LiveSessionLimit,
@@ -297,6 +298,12 @@ class Store:
     async def events_after(self, response_id: str, after: int, limit: int = 1000) -> list[dict[str, Any]]:
         params = {"response_id": response_id, "after": after, "limit": limit}
         return await self._read(lambda conn: list(conn.execute(_EVENTS_AFTER, params).scalars().all()))
+
+    async def recent_responses(self, owner_id: str, *, limit: int,
+                               before: tuple[float, str] | None = None) -> list[ResponseSummary]:
+        """The owner's responses, newest first, after the (created_at, id) cursor ``before``."""
+        query = recent_query(owner_id, limit, before)
+        return [summary(tuple(row)) for row in await self._read(lambda conn: conn.execute(query).all())]
 
     async def transcript(self, response_id: str) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:

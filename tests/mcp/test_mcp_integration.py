@@ -4,62 +4,17 @@ Hugging Face emulator and its scripted model, driven by the MCP SDK's own client
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
-from tests.conftest import ALICE, BOB, CAROL_NO_INFERENCE, ORG_TOKEN, ServerHandle, script
+from tests.conftest import ALICE, BOB, CAROL_NO_INFERENCE, ORG_TOKEN, script
 from tests.mcp.conftest import mcp_client
-from tests.serving import serve_in_thread
-
-
-def _has_mcp_route(app) -> bool:
-    return any(getattr(route, "path", None) == "/mcp" for route in app.routes)
-
-
-@pytest.fixture(scope="session")
-def mcp_url(server: ServerHandle) -> str:
-    """``/mcp`` on the shared product server (the app factory mounts it)."""
-    from responses_api.app import create_app
-
-    if not _has_mcp_route(create_app(server.settings)):
-        pytest.skip("responses_api.app.create_app does not mount /mcp yet")
-    return f"{server.url}/mcp"
-
-
-@pytest.fixture(scope="session")
-def mcp_url_any(server: ServerHandle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``/mcp`` of the real app; mounts it the documented way when the app factory does not yet."""
-    from responses_api.app import create_app
-
-    if _has_mcp_route(create_app(server.settings)):
-        yield f"{server.url}/mcp"
-        return
-    from mcp_server.app import mount_mcp
-
-    settings = server.settings.model_copy(update={
-        "database_url": f"sqlite:///{tmp_path_factory.mktemp('mcp') / 'db.sqlite'}"})
-    app = create_app(settings)
-    mount = mount_mcp(settings)
-    app.router.routes.extend(mount.routes)
-    original = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(a) -> AsyncIterator[None]:
-        async with original(a):
-            async with mount.lifespan(a.state.service):
-                yield
-
-    app.router.lifespan_context = lifespan
-    with serve_in_thread(app, name="ml-intern-mcp") as port:
-        yield f"http://127.0.0.1:{port}/mcp"
 
 
 def text_of(result) -> str:
@@ -262,8 +217,8 @@ def test_401_before_any_tool_runs(mcp_url_any: str, token: str | None) -> None:
             "params": {"name": "submit_task", "arguments": {"input": "x"}}}
     reply = httpx.post(mcp_url_any, json=body, headers=headers, timeout=30)
     assert reply.status_code == 401
-    assert reply.headers["www-authenticate"].lower().startswith("bearer")
-    assert reply.json()["error"]["type"] == "authentication_error"
+    assert reply.headers["www-authenticate"].startswith('Bearer realm="huggingface", error="invalid_token"')
+    assert reply.json()["error"]["data"]["type"] == "authentication_error"
 
 
 @pytest.mark.parametrize("token,code", [(ORG_TOKEN, "organization_token_not_supported"),
@@ -273,7 +228,69 @@ def test_403_tokens_same_as_v1(mcp_url_any: str, token: str, code: str) -> None:
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
     reply = httpx.post(mcp_url_any, json=body, headers=headers, timeout=30)
     assert reply.status_code == 403
-    assert reply.json()["error"]["code"] == code
+    assert reply.json()["error"]["data"]["code"] == code
+    v1 = httpx.get(mcp_url_any.removesuffix("/mcp") + "/v1/responses/resp_" + "0" * 32,
+                   headers={"authorization": f"Bearer {token}"}, timeout=30)
+    assert v1.status_code == 403 and v1.json()["error"]["message"] == reply.json()["error"]["data"]["message"]
+
+
+def _mcp_errors(exc: BaseException) -> list:
+    from mcp import MCPError
+
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _mcp_errors(inner)]
+    return [exc] if isinstance(exc, MCPError) else []
+
+
+@pytest.mark.parametrize("token,status,code", [
+    (None, 401, "missing_token"), ("hf_not_a_real_token", 401, "invalid_token"),
+    (ORG_TOKEN, 403, "organization_token_not_supported"),
+    (CAROL_NO_INFERENCE, 403, "inference_provider_permission_required")])
+async def test_sdk_client_sees_the_reason_for_an_http_refusal(mcp_url_any: str, token: str | None, status: int,
+                                                             code: str) -> None:
+    with pytest.raises(BaseException) as info:
+        async with mcp_client(mcp_url_any, token) as client:
+            await client.list_tools()
+    [error, *_] = _mcp_errors(info.value) or [info.value]
+    assert str(error).startswith(f"{code}: "), repr(error)
+    assert error.error.data["status"] == status
+
+
+async def test_sdk_client_sees_the_reason_for_a_foreign_host(mcp_url_any: str) -> None:
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    headers = {"Authorization": f"Bearer {ALICE}", "Host": "evil.example.com"}
+    with pytest.raises(BaseException) as info:
+        async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
+            async with Client(streamable_http_client(mcp_url_any, http_client=http)) as client:
+                await client.list_tools()
+    [error, *_] = _mcp_errors(info.value) or [info.value]
+    assert str(error).startswith("host_not_allowed: Host 'evil.example.com' is not allowed"), repr(error)
+
+
+def test_get_and_delete_answer_405_at_once(mcp_url_any: str) -> None:
+    headers = {"accept": "text/event-stream", "authorization": f"Bearer {ALICE}"}
+    for method in ("GET", "DELETE"):
+        # Without the fix a GET held an empty SSE stream open (this read would time out).
+        reply = httpx.request(method, mcp_url_any, headers=headers, timeout=5)
+        assert reply.status_code == 405 and reply.headers["allow"] == "POST", method
+
+
+def test_protected_resource_metadata_names_no_authorization_server(mcp_url_any: str) -> None:
+    base = mcp_url_any.removesuffix("/mcp")
+    challenge = httpx.post(mcp_url_any, json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                           headers={"accept": "application/json, text/event-stream"}).headers["www-authenticate"]
+    metadata_url = challenge.split('resource_metadata="', 1)[1].split('"', 1)[0]
+    assert metadata_url == f"{base}/.well-known/oauth-protected-resource/mcp"
+    for url, resource in [(metadata_url, mcp_url_any), (f"{base}/.well-known/oauth-protected-resource", base)]:
+        reply = httpx.get(url, timeout=30)  # public: a host reads it before it has a token
+        assert reply.status_code == 200, url
+        metadata = reply.json()
+        assert metadata["resource"] == resource
+        assert metadata["authorization_servers"] == [] and metadata["bearer_methods_supported"] == ["header"]
+        assert "Hugging Face user access token" in metadata["resource_name"]
 
 
 def test_mcp_is_served_at_exactly_mcp(mcp_url: str) -> None:
