@@ -63,9 +63,13 @@ def test_token_validation_faults_are_503_hub_unavailable(emu, server, fault):
         emu.state.hub_faults.set("whoami", fault)
         started = time.monotonic()
         for reply in (alice.post("/v1/responses", json={"input": uscript({"say": "x"})}),
-                      alice.get(f"/v1/responses/{done['id']}"), mcp_post(server)):
+                      alice.get(f"/v1/responses/{done['id']}")):
             error = assert_envelope(reply, 503, code="hub_unavailable")
             assert error["type"] == "server_error" and ALICE not in error["message"]
+        # /mcp answers the same refusal as a JSON-RPC error carrying the /v1 error object.
+        reply = mcp_post(server)
+        assert reply.status_code == 503 and reply.json()["error"]["data"]["code"] == "hub_unavailable"
+        assert ALICE not in reply.text
         # A hang costs the configured timeout per request, not the Hub's stall.
         assert time.monotonic() - started < 3 * (WHOAMI_TIMEOUT + 1.5)
         assert count_responses(server.database_path) == before
