@@ -139,9 +139,10 @@ class TurnWriter:
                       "failed": ev.FAILED, "incomplete": ev.INCOMPLETE, "cancelled": ev.CANCELLED}[status]
         settled = status in ("completed", "failed", "cancelled", "incomplete")
         if error is not None:
-            error = ResponseError(code=error.code, message=redact(error.message, self._secrets))
+            error = error.model_copy(update={"message": redact(error.message, self._secrets)})
+        # The spec sets completed_at only on a completed response.
         snapshot = ev.with_status(self.state, status, error=error, incomplete=incomplete,
-                                  completed_at=int(time.time()) if settled else None)
+                                  completed_at=int(time.time()) if status == "completed" else None)
         if settled:
             self._lease = None
         if not self._redact_projection:
