@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench emulator clean
+.PHONY: run test node-sdk bench emulator clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# openai-node, for the tests of its stream helper (tests/node_sdk): from npm into .cache/ (gitignored). The tests
+# install it themselves when it is missing; CI installs it first so that an unreachable registry fails loudly.
+node-sdk: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.node_sdk
+
 # Benchmarks are separate from tests: they report ratios measured side by side in one run.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks
@@ -36,4 +41,4 @@ emulator: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.emulator --port 9000
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .cache
