@@ -512,7 +512,8 @@ class AgentService:
             writer = TurnWriter(self.store, self.bus, current, flush_ms=self.settings.delta_flush_ms,
                                 snapshot_ms=self.settings.snapshot_interval_ms,
                                 session_spent_usd=session.spent_usd, transcript_length=len(transcript),
-                                lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),))
+                                lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),),
+                                discarded_items=await self.store.count_events(response_id, ev.ITEM_DISCARDED))
             if new_max_cost_usd is not None:
                 writer.state.max_cost_usd = new_max_cost_usd
             await writer.set_status("in_progress")
