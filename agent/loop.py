@@ -15,8 +15,8 @@ from typing import Any
 from agent import events as ev
 from agent.budget import BudgetGate
 from agent.context import compact
-from agent.failures import RunFailure
 from agent.costs import TokenPrice
+from agent.failures import RunFailure
 from agent.item_streams import MessageStream, ReasoningStream
 from agent.llm import (
     CallOptions,

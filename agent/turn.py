@@ -13,9 +13,9 @@ from agent import log_context
 from agent.budget import ApprovalRequired, BudgetGate
 from agent.context import patch_dangling_tool_calls
 from agent.costs import PriceCatalog
+from agent.failures import RunFailure, run_error
 from agent.loop import AgentLoop, Resume, TurnCancelled, TurnFailed
 from agent.metrics import Metrics
-from agent.failures import RunFailure, run_error
 from agent.models import Artifact, IncompleteDetails, ReasoningParam
 from agent.runtime import SessionRuntime
 from agent.settings import Settings
