@@ -171,6 +171,7 @@ def node(server, job: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+@pytest.mark.npm
 def test_node_helper_text_turn(server, openai_node):
     answer = f"Node reads it {nonce()}."
     result = node(server, {"create": {"model": MODEL, "input": uscript({"say": answer, "chunks": 4}), **STANDARD}})
@@ -179,6 +180,7 @@ def test_node_helper_text_turn(server, openai_node):
     assert result["final"]["shown_text"] == answer
 
 
+@pytest.mark.npm
 def test_node_helper_tool_call_turn(server, openai_node):
     result = node(server, {"create": {"model": MODEL, "input": uscript(
         {"call": "hub_repo_details", "arguments": {"repo_id": "BAAI/bge-m3"}}, {"bad_arguments": "hub_search"},
@@ -190,6 +192,7 @@ def test_node_helper_tool_call_turn(server, openai_node):
     assert result["final"]["output_text"] == "Tools done."
 
 
+@pytest.mark.npm
 def test_node_helper_failed_turn(server, openai_node):
     result = node(server, {"create": {"model": MODEL, "input": uscript({"error": 500, "times": 9}, {"say": nonce()}),
                                       **STANDARD}})
@@ -199,6 +202,7 @@ def test_node_helper_failed_turn(server, openai_node):
     assert result["final"]["error"]["code"] == "server_error"
 
 
+@pytest.mark.npm
 def test_node_helper_cancelled_turn(server, openai_node):
     result = node(server, {"create": {"model": MODEL, "input": slow_answer(f"Node cut {nonce()}."), **STANDARD},
                            "cancel_after_delta": True})
@@ -210,6 +214,7 @@ def test_node_helper_cancelled_turn(server, openai_node):
     assert [item["status"] for item in message] == ["incomplete"]
 
 
+@pytest.mark.npm
 def test_node_helper_retried_attempt(server, openai_node):
     answer = f"Node after a drop {nonce()}."
     result = node(server, {"create": {"model": MODEL, "input": uscript(
@@ -219,6 +224,7 @@ def test_node_helper_retried_attempt(server, openai_node):
     assert [item["type"] for item in result["final"]["output"]] == ["reasoning", "message"]
 
 
+@pytest.mark.npm
 def test_node_helper_resumes_a_standard_stream(server, openai_node, alice):
     answer = f"Node resumed {nonce()}."
     created = alice.post("/v1/responses", json={"input": uscript({"say": answer}), "background": True,
@@ -230,6 +236,7 @@ def test_node_helper_resumes_a_standard_stream(server, openai_node, alice):
     assert result["final"]["output_text"] == answer
 
 
+@pytest.mark.npm
 def test_node_helper_refuses_extension_events_without_the_option(server, openai_node):
     # Why the option exists: extension events stay in the default stream, and openai-node's accumulator refuses
     # any event type it does not know.
@@ -238,6 +245,7 @@ def test_node_helper_refuses_extension_events_without_the_option(server, openai_
     assert '"type":"response.llm_call"' in result["error"]  # the first extension event of every turn
 
 
+@pytest.mark.npm
 def test_concurrent_helpers_do_not_interfere(server, sdk, openai_node):
     """A Python and a Node helper follow their own turns at once (each stream filters its own events)."""
     answers = [f"Parallel {nonce()} one.", f"Parallel {nonce()} two."]
