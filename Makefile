@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench emulator clean mcp-conformance-tools
+.PHONY: run test bench emulator clean mcp-conformance-tools node-sdk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(VENV)/.installed-dev
 # conformance test installs them too when missing; CI installs them first so a registry problem fails loudly).
 mcp-conformance-tools: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.mcp.conformance install
+
+# openai-node, for the tests of its stream helper (tests/node_sdk): from npm into .cache/ (gitignored). The tests
+# install it themselves when it is missing; CI installs it first so that an unreachable registry fails loudly.
+node-sdk: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.node_sdk
 
 # Benchmarks are separate from tests: they report ratios measured side by side in one run.
 bench: $(VENV)/.installed-dev

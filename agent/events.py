@@ -39,6 +39,12 @@ LLM_CALL = "response.llm_call"
 ACTION_COST = "response.action_cost"
 PLAN_UPDATED = "response.plan.updated"
 
+# The Responses spec's stream events (``ResponseStreamEvent`` types) this server emits, and its extensions
+# (README, "Streaming and resumption"). Every event is in exactly one of the two.
+STANDARD_EVENTS = frozenset({CREATED, QUEUED, IN_PROGRESS, COMPLETED, FAILED, INCOMPLETE, ITEM_ADDED, ITEM_DONE,
+                             PART_ADDED, PART_DONE, TEXT_DELTA, TEXT_DONE, REASONING_DELTA, REASONING_DONE})
+EXTENSION_EVENTS = frozenset({ITEM_DISCARDED, TOOL_LOG, ARTIFACT_CREATED, APPROVAL_REQUIRED, CANCELLED, LLM_CALL,
+                              ACTION_COST, PLAN_UPDATED})
 # Events carrying a full snapshot of the response (the OpenAI lifecycle events).
 SNAPSHOT_EVENTS = frozenset({CREATED, QUEUED, IN_PROGRESS, COMPLETED, FAILED, INCOMPLETE, CANCELLED})
 # After one of these the stream of a turn ends.
@@ -66,6 +72,24 @@ class WireEvent(dict):
 
 def event_json(event: dict[str, Any]) -> bytes:
     return event.json() if isinstance(event, WireEvent) else orjson.dumps(event)
+
+
+def standard_view(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The event as a standard-only stream (``stream_events: "standard"``) sends it, or None to leave it out.
+
+    Extension events are left out, except ``response.cancelled``: the spec has no cancel event, so the stream ends
+    with ``response.failed`` carrying the same (cancelled) response and sequence number. Everything else goes as
+    stored, with its stored sequence number: the numbers have gaps where extensions were left out, which both SDKs
+    accept, and a resumed stream's ``Last-Event-ID`` means the same in either view. A failed model attempt's items
+    go as they streamed, closed with status ``incomplete`` (only their ``response.output_item.discarded`` is left
+    out): the SDKs' accumulators need every item they saw added to be done, at an ``output_index`` never reused,
+    and the terminal event's response holds the final output without them."""
+    kind = event["type"]
+    if kind in STANDARD_EVENTS:
+        return event
+    if kind == CANCELLED:
+        return WireEvent({"type": FAILED, "response": event["response"], "sequence_number": event["sequence_number"]})
+    return None
 
 
 def snapshot_event(event_type: str, response: ResponseObject) -> dict[str, Any]:

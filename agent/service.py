@@ -168,7 +168,7 @@ class AgentService:
         stale = await self.store.stale_turns(self.replica_id, now, all_foreign=self.store.is_sqlite)
         settled = 0
         for start in range(0, len(stale), RECOVERY_CHUNK):
-            chunk = [settlement(turn, now) for turn in stale[start:start + RECOVERY_CHUNK]]
+            chunk = [settlement(turn) for turn in stale[start:start + RECOVERY_CHUNK]]
             for done in await self.store.settle_stale(chunk):
                 self.bus.publish(done.response_id, [done.event])  # streams following it end now
                 settled += 1
@@ -298,7 +298,7 @@ class AgentService:
             instructions=request.instructions, metadata=request.metadata or {}, temperature=request.temperature,
             top_p=request.top_p, parallel_tool_calls=request.parallel_tool_calls, background=request.background,
             previous_response_id=request.previous_response_id, user=request.user, reasoning=request.reasoning,
-            session_id=session.id,
+            session_id=session.id, stream_events=request.stream_events,
             max_cost_usd=cap, usage=Usage(session_cost_usd=session.spent_usd))
         # Nothing stored holds the caller's token (or a token-shaped string), wherever the caller put it.
         caller_secrets = (identity.secret(),)
@@ -518,7 +518,8 @@ class AgentService:
             writer = TurnWriter(self.store, self.bus, current, flush_ms=self.settings.delta_flush_ms,
                                 snapshot_ms=self.settings.snapshot_interval_ms,
                                 session_spent_usd=session.spent_usd, transcript_length=len(transcript),
-                                lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),))
+                                lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),),
+                                discarded_items=await self.store.count_events(response_id, ev.ITEM_DISCARDED))
             if new_max_cost_usd is not None:
                 writer.state.max_cost_usd = new_max_cost_usd
             await writer.set_status("in_progress")

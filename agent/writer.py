@@ -30,7 +30,7 @@ class TurnWriter:
     def __init__(self, store: Store, bus: EventBus, row: ResponseRow, *, flush_ms: int,
                  session_spent_usd: float = 0.0, transcript_length: int = 0,
                  lease: tuple[str, float] | None = None, secrets: tuple[str, ...] = (),
-                 snapshot_ms: int = 0) -> None:
+                 snapshot_ms: int = 0, discarded_items: int = 0) -> None:
         # lease = (replica id, lease seconds): every flush while running extends the lease.
         # secrets = the caller's token: whatever passes through the turn (the model echoing it in text or tool
         # arguments) is redacted, with token-shaped strings, before it is stored or streamed.
@@ -67,8 +67,9 @@ class TurnWriter:
         self._streamed_at = float("-inf")  # loop time of the last commit that carried streamed events
         # The output_index of the next new item. Not len(output): an item discarded from output[] (a failed model
         # attempt's) keeps its index, since an index names one item of the stream (the openai SDK's stream
-        # accumulator refuses a repeated one).
-        self._next_output_index = len(self.state.output)
+        # accumulator refuses a repeated one). Every item added is in output[] or was discarded, so a writer
+        # that resumes a response is told how many were discarded before it.
+        self._next_output_index = len(self.state.output) + discarded_items
 
     @property
     def last_sequence(self) -> int:
@@ -139,9 +140,10 @@ class TurnWriter:
                       "failed": ev.FAILED, "incomplete": ev.INCOMPLETE, "cancelled": ev.CANCELLED}[status]
         settled = status in ("completed", "failed", "cancelled", "incomplete")
         if error is not None:
-            error = ResponseError(code=error.code, message=redact(error.message, self._secrets))
+            error = error.model_copy(update={"message": redact(error.message, self._secrets)})
+        # The spec sets completed_at only on a completed response.
         snapshot = ev.with_status(self.state, status, error=error, incomplete=incomplete,
-                                  completed_at=int(time.time()) if settled else None)
+                                  completed_at=int(time.time()) if status == "completed" else None)
         if settled:
             self._lease = None
         if not self._redact_projection:

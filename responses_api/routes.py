@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -13,7 +13,7 @@ from agent.errors import InvalidRequest
 from agent.identity import Identity
 from agent.json_limits import JsonRefused, loads_bounded
 from agent.metrics import CONTENT_TYPE_LATEST
-from agent.models import MAX_SEQUENCE_NUMBER, ApprovalRequest, CreateResponseRequest, StreamPosition
+from agent.models import MAX_SEQUENCE_NUMBER, ApprovalRequest, CreateResponseRequest, StreamEvents, StreamPosition
 from agent.service import AgentService
 from responses_api.errors import envelope, validation_error_response
 from responses_api.sse import sse_response
@@ -63,6 +63,17 @@ def _starting_after(request: Request) -> int:
                              code="invalid_value", param="starting_after") from None
 
 
+def _stream_events(request: Request, stored: StreamEvents) -> StreamEvents:
+    """A resumed stream's view: ``?stream_events=`` when given, else the one its response was created with."""
+    raw = request.query_params.get("stream_events")
+    if raw is None:
+        return stored
+    if raw not in get_args(StreamEvents):
+        raise InvalidRequest(f"stream_events must be one of: {', '.join(get_args(StreamEvents))}.",
+                             code="invalid_value", param="stream_events")
+    return raw  # type: ignore[return-value]
+
+
 async def _parse_body(request: Request, model: type[BaseModel]) -> Any:
     """The JSON object body as ``model``, or the OpenAI-style 400 naming the first invalid field."""
     body = await _json_body(request)
@@ -83,7 +94,7 @@ async def create_response(request: Request) -> Response:
     idempotency_key = request.headers.get("idempotency-key")
     if create.stream:
         return sse_response(await service.submit_streaming(identity, create, idempotency_key=idempotency_key),
-                            service.metrics)
+                            service.metrics, stream_events=create.stream_events)
     response = await service.submit(identity, create, idempotency_key=idempotency_key)
     if not create.background:
         response = await service.wait(identity, response.id, timeout=create.wait_timeout_seconds)
@@ -99,9 +110,9 @@ async def retrieve_response(request: Request) -> Response:
         raise InvalidRequest("stream must be true or false.", code="invalid_value", param="stream")
     if stream in ("true", "1"):
         starting_after = _starting_after(request)
-        await service.get(identity, response_id)  # 404 before the stream starts
+        response = await service.get(identity, response_id)  # 404 before the stream starts
         return sse_response(service.subscribe_batches(identity, response_id, starting_after=starting_after),
-                        service.metrics)
+                            service.metrics, stream_events=_stream_events(request, response.stream_events))
     return Response((await service.get_json(identity, response_id)), media_type="application/json")
 
 
@@ -110,9 +121,9 @@ async def response_events(request: Request) -> Response:
     service = _service(request)
     response_id = request.path_params["response_id"]
     starting_after = _starting_after(request)
-    await service.get(identity, response_id)
+    response = await service.get(identity, response_id)
     return sse_response(service.subscribe_batches(identity, response_id, starting_after=starting_after),
-                        service.metrics)
+                        service.metrics, stream_events=_stream_events(request, response.stream_events))
 
 
 async def cancel_response(request: Request) -> Response:

@@ -305,6 +305,12 @@ class Store:
         query = recent_query(owner_id, limit, before)
         return [summary(tuple(row)) for row in await self._read(lambda conn: conn.execute(query).all())]
 
+    async def count_events(self, response_id: str, event_type: str) -> int:
+        """How many events of ``event_type`` the response's log holds."""
+        query = select(func.count()).select_from(EVENTS).where(EVENTS.c.response_id == response_id,
+                                                               EVENTS.c.type == event_type)
+        return int(await self._read(lambda conn: conn.execute(query).scalar_one()))
+
     async def transcript(self, response_id: str) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(select(TRANSCRIPT.c.message).where(TRANSCRIPT.c.response_id == response_id)

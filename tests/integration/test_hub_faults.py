@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import ALICE, ServerHandle, make_settings, run_server
 from tests.emulator import EmulatorHandle, run_emulator
 from tests.emulator.hub_faults import HubFault
-from tests.integration.helpers import assert_envelope, count_responses, create, db_scalar, uscript
+from tests.integration.helpers import assert_envelope, count_responses, create, db_scalar, tool_error, uscript
 
 WHOAMI_TIMEOUT = 0.5
 TOOL_TIMEOUT = 2.0
@@ -109,7 +109,7 @@ def test_dataset_viewer_faults_are_tool_errors_and_the_turn_completes(emu, serve
         assert body["status"] == "completed", body
         (call,) = [item for item in body["output"] if item["type"] == "mcp_call"]
         assert call["name"] == "dataset_inspect" and call["status"] == "failed", call
-        assert message in call["error"] and "unexpectedly" not in call["error"]
+        assert message in tool_error(call) and "unexpectedly" not in tool_error(call)
         assert body["output_text"].endswith("I will try again later.")
         assert time.monotonic() - started < TOOL_TIMEOUT + 8
         # No turn is left running, and the server serves the next one (the viewer is back).

@@ -54,7 +54,7 @@ def test_without_its_reasoning_the_same_turn_is_refused(dropping_server, emulato
     with dropping_server.client(ALICE) as client:
         body = create(client, uscript(*TOOL_STEPS))
     assert body["status"] == "failed"
-    assert body["error"]["code"] == "model_request_invalid"
+    assert (body["error"]["code"], body["error"]["type"]) == ("invalid_prompt", "model_request_invalid")
     assert MISSING in body["error"]["message"] and "index 2" in body["error"]["message"]
     refused = chat_requests(emulator, body["session_id"])[-1]
     assert "reasoning_content" not in assistant_messages(refused)[0]
@@ -155,7 +155,7 @@ def test_a_model_that_thinks_away_its_budget_is_retried_with_a_larger_one(alice)
 def test_a_model_that_never_stops_thinking_fails_the_step_with_a_clear_error(alice):
     body = create(alice, uscript({"think": "endless", "think_tokens": 1_000_000, "say": "never"}))
     assert body["status"] == "failed"
-    assert body["error"]["code"] == "reasoning_budget_exhausted"
+    assert (body["error"]["code"], body["error"]["type"]) == ("server_error", "reasoning_budget_exhausted")
     assert "no answer" in body["error"]["message"]
     calls = [e for e in all_events(alice, body["id"]) if e["type"] == "response.llm_call"]
     assert [c.get("max_tokens") for c in calls] == [None, 8192, 16384]

@@ -11,7 +11,7 @@ import pytest
 
 from agent import events as ev
 from tests.conftest import make_settings, run_server
-from tests.integration.helpers import all_events, chat_requests, create, nonce, uscript
+from tests.integration.helpers import all_events, chat_requests, create, nonce, stream_events, uscript
 
 ATTEMPTS = 4  # the server's llm_max_attempts (default): a fault repeated this often fails the turn
 
@@ -49,9 +49,10 @@ def assert_clean_answer(final: dict[str, Any], answer: str) -> None:
 
 
 def assert_failed_clean(final: dict[str, Any], code: str) -> None:
-    assert final["status"] == "failed" and final["error"]["code"] == code, final
+    assert final["status"] == "failed" and final["error"]["type"] == code, final
+    assert final["error"]["code"] == ("rate_limit_exceeded" if code == "model_rate_limited" else "server_error")
     assert final["output"] == [] and final["output_text"] == ""
-    assert final["completed_at"] is not None
+    assert final["completed_at"] is None  # set only on a completed response
 
 
 def next_turn_works(client: httpx.Client, emulator: Any, previous: dict[str, Any]) -> list[dict[str, Any]]:
@@ -179,3 +180,30 @@ def test_a_trickle_slower_than_the_read_timeout_is_retried(impatient_server, emu
         assert_clean_answer(final, answer)
         assert attempts(events) == [("error", "model_timeout"), ("ok", None)]
         next_turn_works(client, emulator, body)
+
+
+# ---------------------------------------------------------------- a discarded attempt, then a pause
+
+def test_an_output_index_is_not_reused_after_a_discard_and_a_resumed_pause(alice):
+    """A retried attempt's items keep their output_index after the response pauses and resumes: the resumed turn's
+    items take new indexes (an SDK helper replaying the whole log refuses a repeated index)."""
+    job = {"call": "hf_job_run", "arguments": {"image": "python:3.12", "command": ["python", "-c", "print(1)"],
+                                               "flavor": "a100-large", "timeout_seconds": 7200}}
+    created = create(alice, uscript({"fault": "drop", "after_chunks": 1},
+                                    {"say": f"Launching {nonce()}.", "chunks": 3, "calls": [job]},
+                                    {"say": "Understood, no job."}), background=True, max_cost_usd=0.05)
+    first = all_events(alice, created["id"])
+    assert first[-1]["type"] == "response.incomplete", [e["type"] for e in first]
+    assert [e for e in first if e["type"] == "response.output_item.discarded"]
+    denied = alice.post(f"/v1/responses/{created['id']}/approvals", json={"approve": False})
+    assert denied.status_code == 200, denied.text
+    rest = stream_events(alice, "GET", f"/v1/responses/{created['id']}/events",
+                         params={"starting_after": first[-1]["sequence_number"]})
+    assert rest[-1]["type"] == "response.completed", [e["type"] for e in rest]
+    log = first + rest
+    assert [e["sequence_number"] for e in log] == list(range(len(log)))
+    added = [e["output_index"] for e in log if e["type"] == "response.output_item.added"]
+    assert len(added) == len(set(added)), added
+    final = alice.get(f"/v1/responses/{created['id']}").json()
+    assert ev.project(log).public() == final
+    assert final["output_text"].endswith("Understood, no job.")
