@@ -14,7 +14,12 @@ import traceback
 from pathlib import Path
 
 from benchmarks.load_procs import start_emulator
-from chaos.database import DEFAULT_POSTGRES_URL, fresh_postgres_database, postgres_reachable, sqlite_url
+from chaos.database import (
+    DEFAULT_POSTGRES_URL,
+    fresh_postgres_database,
+    postgres_reachable,
+    sqlite_url,
+)
 from chaos.figures import ChaosReport, KillLoopFigures, PgRestartFigures
 from chaos.kill_loop import Accounts, KillLoop
 

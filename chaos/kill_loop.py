@@ -169,7 +169,7 @@ class Checker:
             await asyncio.wait_for(read(), REPLAY_TIMEOUT_SECONDS)
         except sse.FrameError as exc:
             self.findings.append(Finding("client", response_id, f"replay: {exc}"))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.findings.append(Finding("end_state", response_id, f"GET {path} still open after "
                                                                    f"{REPLAY_TIMEOUT_SECONDS:.0f} s (not settled)"))
         return events

@@ -67,7 +67,8 @@ def find_cluster(admin_url: str) -> Cluster | str:
     if shutil.which("pg_lsclusters") is None or shutil.which("pg_ctlcluster") is None:
         return "no pg_lsclusters / pg_ctlcluster on this machine (Debian's postgresql-common)"
     port = url.port or 5432
-    listing = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True, timeout=30)
+    listing = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True, timeout=30,
+                             check=False)
     for line in listing.stdout.splitlines():
         fields = line.split()
         if len(fields) >= 4 and fields[2] == str(port):

@@ -120,7 +120,7 @@ async def _restart_under_streams(http: httpx.AsyncClient, cluster, probe: ReadyP
         await asyncio.to_thread(cluster.start)
     started_at = time.monotonic()
     figures.readyz_ready_again = await probe.wait_for(200, started_at, 60.0)
-    done, pending = await asyncio.wait(tasks, timeout=SETTLE_TIMEOUT_SECONDS)
+    _, pending = await asyncio.wait(tasks, timeout=SETTLE_TIMEOUT_SECONDS)
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)

@@ -176,7 +176,7 @@ async def run_until_kill(base_url: str, tokens: list[str], rng: random.Random, k
         tasks = [asyncio.create_task(c.run(rng.uniform(0, start_spread))) for c in clients]
         await asyncio.sleep(kill_at)
         kill()
-        done, pending = await asyncio.wait(tasks, timeout=drain_timeout)
+        _, pending = await asyncio.wait(tasks, timeout=drain_timeout)
         for task in pending:  # a client still waiting after the server died: a hang, reported by its state
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
