@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench emulator clean mcp-conformance-tools node-sdk
+.PHONY: run test bench chaos emulator clean mcp-conformance-tools node-sdk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ node-sdk: $(VENV)/.installed-dev
 # Benchmarks are separate from tests: they report ratios measured side by side in one run.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks
+
+# Crash tests: kill -9 the server at random moments while clients stream, restart it, compare what they received
+# with the replay; then restart PostgreSQL under a running replica (this briefly interrupts every other user of
+# that cluster). Counts: make chaos CHAOS_SQLITE_TRIALS=30 CHAOS_PG_TRIALS=10 CHAOS_ARGS="--no-pg-restart".
+CHAOS_SQLITE_TRIALS ?= 30
+CHAOS_PG_TRIALS ?= 10
+chaos: $(VENV)/.installed-dev
+	mkdir -p var
+	$(BIN)/python -m chaos --sqlite-trials $(CHAOS_SQLITE_TRIALS) --pg-trials $(CHAOS_PG_TRIALS) \
+		--json var/chaos.json $(CHAOS_ARGS)
 
 # The local Hugging Face emulator, to try the server offline (see tests/emulator/README.md).
 emulator: $(VENV)/.installed-dev

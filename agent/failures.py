@@ -20,6 +20,7 @@ class RunFailure(StrEnum):
     APPROVAL_DENIED = "approval_denied"
     REASONING_BUDGET = "reasoning_budget_exhausted"
     RUNTIME_ERROR = "runtime_error"  # a bug in the agent runtime: the turn was stopped
+    STORE_UNAVAILABLE = "store_unavailable"  # the database stayed unreachable longer than store_retry_seconds
 
 
 # Every reason has its row (a test checks it): a reason missing here would silently become ``server_error``.
@@ -38,6 +39,7 @@ SPEC_CODES: dict[str, ResponseErrorCode] = {
     RunFailure.APPROVAL_DENIED: "server_error",
     RunFailure.REASONING_BUDGET: "server_error",
     RunFailure.RUNTIME_ERROR: "server_error",
+    RunFailure.STORE_UNAVAILABLE: "server_error",
 }
 
 

@@ -357,7 +357,8 @@ class AgentService:
         writer = TurnWriter(self.store, self.bus, row, flush_ms=self.settings.delta_flush_ms,
                             snapshot_ms=self.settings.snapshot_interval_ms,
                             session_spent_usd=session.spent_usd, transcript_length=len(new_messages),
-                            lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),))
+                            lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),),
+                            store_retry_seconds=self.settings.store_retry_seconds)
         runtime.turn = asyncio.create_task(self.runner.run(
             writer, runtime, model=session.model, previous_response_id=request.previous_response_id,
             new_messages=new_messages, temperature=request.temperature, top_p=request.top_p,
@@ -519,7 +520,8 @@ class AgentService:
                                 snapshot_ms=self.settings.snapshot_interval_ms,
                                 session_spent_usd=session.spent_usd, transcript_length=len(transcript),
                                 lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),),
-                                discarded_items=await self.store.count_events(response_id, ev.ITEM_DISCARDED))
+                                discarded_items=await self.store.count_events(response_id, ev.ITEM_DISCARDED),
+                                store_retry_seconds=self.settings.store_retry_seconds)
             if new_max_cost_usd is not None:
                 writer.state.max_cost_usd = new_max_cost_usd
             await writer.set_status("in_progress")

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
 
     # Turn leases (multi-replica): a replica heartbeats the turns it owns; an expired lease means a dead owner.
     lease_seconds: float = Field(30.0, gt=1)
+    # How long a turn waits at a durable step for an unreachable database (a PostgreSQL restart, a failover)
+    # before it fails with store_unavailable; streamed output is kept and committed once the database is back.
+    store_retry_seconds: float = Field(60.0, gt=0)
     # How often a quiet stream re-reads the store on PostgreSQL while LISTEN is up (1 s otherwise).
     store_poll_seconds: float = Field(LISTENING_STORE_POLL_SECONDS, gt=0)
 
