@@ -58,6 +58,7 @@ class Unavailable(ServiceError):
     type = "server_error"
 
 
-def response_not_found(response_id: str) -> NotFound:
-    # Same message whether the id is unknown or owned by another account: existence must not leak.
-    return NotFound(f"No response found with id '{response_id}'.", code="response_not_found", param="response_id")
+def response_not_found(response_id: str, param: str = "response_id") -> NotFound:
+    """``param`` names where the caller gave the id (``previous_response_id`` on create, ``after`` in a listing).
+    Same message whether the id is unknown or owned by another account: existence must not leak."""
+    return NotFound(f"No response found with id '{response_id}'.", code="response_not_found", param=param)

@@ -281,7 +281,8 @@ class AgentService:
         response_id = new_id("resp")
         previous: ResponseRow | None = None
         if request.previous_response_id is not None:
-            previous = await self._owned_response(identity, request.previous_response_id)
+            previous = await self._owned_response(identity, request.previous_response_id,
+                                                  param="previous_response_id")
             session = await self.store.get_session(previous.session_id)
             assert session is not None
             await self._ensure_idle(session)
@@ -430,7 +431,7 @@ class AgentService:
         previous page."""
         before = None
         if after is not None:
-            row = await self._owned_response(identity, after)
+            row = await self._owned_response(identity, after, param="after")
             before = (row.created_at, row.id)
         return await self.store.recent_responses(identity.user_id, limit=min(max(limit, 1), 100), before=before)
 
@@ -537,10 +538,11 @@ class AgentService:
 
     # ------------------------------------------------------------------ helpers
 
-    async def _owned_response(self, identity: Identity, response_id: str) -> ResponseRow:
+    async def _owned_response(self, identity: Identity, response_id: str, *,
+                              param: str = "response_id") -> ResponseRow:
         row = await self.store.get_response(response_id) if _plausible_id(response_id) else None
         if row is None or row.owner_id != identity.user_id:
-            raise response_not_found(response_id)
+            raise response_not_found(response_id, param)
         return row
 
     def _owner_lock(self, owner_id: str) -> asyncio.Lock:
