@@ -323,7 +323,9 @@ class AgentService:
         except LiveSessionLimit as limit:
             if limit.scope == "account":
                 raise self._too_many_live_sessions() from None
-            raise RateLimited("The server is at capacity; retry shortly.", code="server_at_capacity") from None
+            wait = self.settings.capacity_retry_after_seconds
+            raise RateLimited(f"The server is at capacity; retry in {wait} s.", code="server_at_capacity",
+                              retry_after=wait) from None
         if not moved:
             raise Conflict("This session is already processing another request.", code="session_busy",
                            param="previous_response_id", retryable=False)
@@ -346,9 +348,11 @@ class AgentService:
                            param="previous_response_id", retryable=False)
 
     def _too_many_live_sessions(self) -> RateLimited:
+        # Not worth an automatic retry: a slot frees only when one of the caller's own turns ends, which takes
+        # minutes, not the SDKs' 1.5 s of retries.
         return RateLimited(f"This account already has {self.settings.max_live_sessions_per_account} live sessions "
                            "(a turn queued or running). Wait for one to finish or cancel one.",
-                           code="too_many_live_sessions")
+                           code="too_many_live_sessions", retryable=False)
 
     async def _start_turn(self, identity: Identity, row: ResponseRow, session: SessionRow,
                           request: CreateResponseRequest, new_messages: list[dict[str, Any]]) -> None:

@@ -5,10 +5,20 @@ from __future__ import annotations
 
 import threading
 
+import openai
 import pytest
 
 from tests.conftest import BOB, make_settings, run_server
-from tests.integration.helpers import assert_envelope, count_responses, create, db_scalar, hang, nonce, uscript
+from tests.integration.helpers import (
+    CountingClient,
+    assert_envelope,
+    count_responses,
+    create,
+    db_scalar,
+    hang,
+    nonce,
+    uscript,
+)
 
 OK_INPUT = "hello"
 
@@ -201,11 +211,14 @@ def test_oversized_idempotency_key_is_400(alice, server):
 
 # ---------------------------------------------------------------- capacity
 
+# Above the openai SDK's own first backoff (at most 0.5 s), so that a retry this late shows the header was obeyed.
+CAPACITY_RETRY_AFTER = 1
+
 @pytest.fixture(scope="module")
 def small_server(emulator, tmp_path_factory):
     path = tmp_path_factory.mktemp("small") / "db.sqlite"
     settings = make_settings(emulator, f"sqlite:///{path}", max_live_sessions_per_account=2,
-                             max_live_sessions_global=3)
+                             max_live_sessions_global=3, capacity_retry_after_seconds=CAPACITY_RETRY_AFTER)
     with run_server(settings, path) as handle:
         yield handle
 
@@ -236,3 +249,37 @@ def test_live_session_limits_per_account_and_global(small_server):
         # Chaining a turn onto an idle session counts too, and succeeds now there is room.
         follow = create(alice, uscript({"say": f"fits {nonce()}"}), previous_response_id=running[0]["id"])
         assert follow["status"] == "completed"
+
+
+def test_429s_tell_clients_whether_and_when_to_retry(small_server, cancel_later):
+    """The per-account cap frees only when one of the caller's turns ends: ``x-should-retry: false``, and the SDK
+    does not retry. Server capacity frees as anyone's turn ends: ``Retry-After`` (seconds), which the SDK waits."""
+    with small_server.client() as alice, small_server.client(BOB) as bob:
+        running = [cancel_later(create(alice, hang(), background=True)["id"], on=small_server) for _ in range(2)]
+        reply = alice.post("/v1/responses", json={"input": hang(), "background": True})
+        assert_envelope(reply, 429, code="too_many_live_sessions")
+        assert reply.headers["x-should-retry"] == "false" and "retry-after" not in reply.headers
+        sdk = CountingClient(small_server, max_retries=2)
+        try:
+            with pytest.raises(openai.RateLimitError) as raised:
+                sdk.sdk.responses.create(input=hang(), background=True)
+            assert raised.value.code == "too_many_live_sessions"
+            assert sdk.requests == [("POST", "/v1/responses")]  # one attempt, no retry
+        finally:
+            sdk.close()
+
+        running.append(cancel_later(create(bob, hang(), background=True)["id"], token=BOB, on=small_server))
+        reply = bob.post("/v1/responses", json={"input": hang(), "background": True})
+        assert_envelope(reply, 429, code="server_at_capacity")
+        assert reply.headers["retry-after"] == str(CAPACITY_RETRY_AFTER) and "x-should-retry" not in reply.headers
+        sdk = CountingClient(small_server, token=BOB, max_retries=1)
+        try:
+            with pytest.raises(openai.RateLimitError) as raised:
+                sdk.sdk.responses.create(input=hang(), background=True)
+            assert raised.value.code == "server_at_capacity"
+            assert len(sdk.requests) == 2
+            assert sdk.sent_at[1] - sdk.sent_at[0] >= CAPACITY_RETRY_AFTER
+        finally:
+            sdk.close()
+        for response_id, client in zip(running, (alice, alice, bob)):
+            client.post(f"/v1/responses/{response_id}/cancel")
