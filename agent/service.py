@@ -29,6 +29,7 @@ from agent.errors import (
     Unavailable,
     response_not_found,
 )
+from agent.failures import RunFailure, run_error
 from agent.follow import ResponseFollower
 from agent.hf_hosts import shared_client
 from agent.identity import Identity, IdentityResolver
@@ -48,7 +49,7 @@ from agent.models import (
 )
 from agent.recovery import RECOVERY_CHUNK, settlement
 from agent.redact import redact
-from agent.runtime import RuntimeRegistry
+from agent.runtime import RuntimeRegistry, SessionRuntime
 from agent.settings import Settings
 from agent.snapshot_cache import CachedSnapshot, TerminalSnapshots
 from agent.store import migrate
@@ -266,14 +267,15 @@ class AgentService:
                                      "(GET /api/config/model).", code="model_not_found", param="model")
         async with self._owner_lock(identity.user_id):
             try:
-                row, session, new_messages, opening = await self._create(identity, request, idempotency_key)
+                row, session, new_messages, opening, runtime = await self._create(identity, request,
+                                                                                  idempotency_key)
             except IntegrityError:
                 if idempotency_key is None:
                     raise
                 existing = await self.store.find_idempotent(identity.user_id, idempotency_key)
                 assert existing is not None
                 return ResponseObject.model_validate(existing.snapshot), []
-            await self._start_turn(identity, row, session, request, new_messages)
+            await self._start_turn(identity, row, session, request, new_messages, runtime)
         return ResponseObject.model_validate(row.snapshot), opening
 
     async def _create(self, identity: Identity, request: CreateResponseRequest, idempotency_key: str | None):
@@ -314,6 +316,8 @@ class AgentService:
                           created_at=now, updated_at=now)
         # The model still reads this turn's text as sent; only the stored copy is redacted.
         stored_messages = list(enumerate(redact(new_messages, caller_secrets)))
+        # Before anything is stored: a runtime that cannot start is a 503 that leaves nothing behind to retry over.
+        runtime = await self._acquire_runtime(session.id, identity)
         try:
             moved = await self.store.create_response(
                 row, [created, queued], stored_messages, new_session=new_session,
@@ -321,16 +325,25 @@ class AgentService:
                 limits=LiveLimits(per_account=self.settings.max_live_sessions_per_account,
                                   server=self.settings.max_live_sessions_global))
         except LiveSessionLimit as limit:
+            self._release_unstored(new_session)
             if limit.scope == "account":
                 raise self._too_many_live_sessions() from None
             wait = self.settings.capacity_retry_after_seconds
             raise RateLimited(f"The server is at capacity; retry in {wait} s.", code="server_at_capacity",
                               retry_after=wait) from None
+        except BaseException:
+            self._release_unstored(new_session)
+            raise
         if not moved:
             raise Conflict("This session is already processing another request.", code="session_busy",
                            param="previous_response_id", retryable=False)
         session.max_cost_usd = cap
-        return row, session, new_messages, [created, queued]
+        return row, session, new_messages, [created, queued], runtime
+
+    def _release_unstored(self, new_session: SessionRow | None) -> None:
+        """A session whose creation was refused holds no runtime."""
+        if new_session is not None:
+            self.runtimes.release(new_session.id)
 
     async def _ensure_idle(self, session: SessionRow) -> None:
         if session.head_response_id is None:
@@ -354,21 +367,37 @@ class AgentService:
                            "(a turn queued or running). Wait for one to finish or cancel one.",
                            code="too_many_live_sessions", retryable=False)
 
+    async def _acquire_runtime(self, session_id: str, identity: Identity) -> SessionRuntime:
+        """The session's runtime, or 503 ``session_unavailable`` when it cannot start (the caller may retry)."""
+        try:
+            return await self.runtimes.acquire(session_id, identity)
+        except Exception:
+            log.exception("the runtime of session %s failed to start", session_id)
+            raise _session_unavailable() from None
+
     async def _start_turn(self, identity: Identity, row: ResponseRow, session: SessionRow,
-                          request: CreateResponseRequest, new_messages: list[dict[str, Any]]) -> None:
-        runtime = await self.runtimes.acquire(session.id, identity)
-        runtime.cancelled = asyncio.Event()
-        runtime.response_id = row.id
-        writer = TurnWriter(self.store, self.bus, row, flush_ms=self.settings.delta_flush_ms,
-                            snapshot_ms=self.settings.snapshot_interval_ms,
-                            session_spent_usd=session.spent_usd, transcript_length=len(new_messages),
-                            lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),),
-                            store_retry_seconds=self.settings.store_retry_seconds)
-        runtime.turn = asyncio.create_task(self.runner.run(
-            writer, runtime, model=session.model, previous_response_id=request.previous_response_id,
-            new_messages=new_messages, temperature=request.temperature, top_p=request.top_p,
-            reasoning=request.reasoning),
-            name=f"turn-{row.id}")
+                          request: CreateResponseRequest, new_messages: list[dict[str, Any]],
+                          runtime: SessionRuntime) -> None:
+        try:
+            writer = TurnWriter(self.store, self.bus, row, flush_ms=self.settings.delta_flush_ms,
+                                snapshot_ms=self.settings.snapshot_interval_ms,
+                                session_spent_usd=session.spent_usd, transcript_length=len(new_messages),
+                                lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),),
+                                store_retry_seconds=self.settings.store_retry_seconds)
+            runtime.cancelled = asyncio.Event()
+            runtime.response_id = row.id
+            runtime.turn = asyncio.create_task(self.runner.run(
+                writer, runtime, model=session.model, previous_response_id=request.previous_response_id,
+                new_messages=new_messages, temperature=request.temperature, top_p=request.top_p,
+                reasoning=request.reasoning),
+                name=f"turn-{row.id}")
+        except Exception:
+            # The response is stored and queued under this replica's lease: settle it, so that nothing waits on a
+            # turn that never started and the session is free for the retry.
+            log.exception("turn %s failed to start", row.id)
+            await TurnWriter(self.store, self.bus, row, flush_ms=0).set_status("failed", error=run_error(
+                RunFailure.RUNTIME_ERROR, "The session's runtime failed to start; the turn never ran."))
+            raise _session_unavailable() from None
 
     # ------------------------------------------------------------------ read
 
@@ -515,10 +544,10 @@ class AgentService:
                                param="response_id", retryable=False)
             session = await self.store.get_session(row.session_id)
             assert session is not None
+            runtime = await self._acquire_runtime(session.id, identity)  # before anything changes
             if new_max_cost_usd is not None:
                 await self.store.update_session(session.id, max_cost_usd=new_max_cost_usd)
             transcript = await self.store.transcript(response_id)
-            runtime = await self.runtimes.acquire(session.id, identity)
             runtime.cancelled = asyncio.Event()
             runtime.response_id = response_id
             writer = TurnWriter(self.store, self.bus, current, flush_ms=self.settings.delta_flush_ms,
@@ -561,6 +590,10 @@ class AgentService:
         finally:
             if not lock.locked():
                 self._response_locks.pop(response_id, None)
+
+
+def _session_unavailable() -> Unavailable:
+    return Unavailable("The session's runtime failed to start; retry the request.", code="session_unavailable")
 
 
 def _reasoning_of(snapshot: dict[str, Any]) -> ReasoningParam | None:
