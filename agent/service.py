@@ -42,8 +42,8 @@ from agent.models import (
     TERMINAL_STATUSES,
     ApprovalRequest,
     CreateResponseRequest,
-    ReasoningParam,
     ResponseObject,
+    TextParam,
     Usage,
     new_id,
 )
@@ -61,6 +61,7 @@ from agent.tools import Tool, default_tools
 from agent.tools.code_mode import MontyRunner
 from agent.tools.collection import SessionCollections
 from agent.turn import TurnRunner
+from agent.turn_options import TurnOptions
 from agent.writer import TurnWriter
 
 log = logging.getLogger("ml_intern.service")
@@ -301,6 +302,9 @@ class AgentService:
             instructions=request.instructions, metadata=request.metadata or {}, temperature=request.temperature,
             top_p=request.top_p, parallel_tool_calls=request.parallel_tool_calls, background=request.background,
             previous_response_id=request.previous_response_id, user=request.user, reasoning=request.reasoning,
+            max_output_tokens=request.max_output_tokens, text=request.text or TextParam(),
+            truncation=request.truncation or "auto", safety_identifier=request.safety_identifier,
+            prompt_cache_key=request.prompt_cache_key,
             session_id=session.id, stream_events=request.stream_events,
             max_cost_usd=cap, usage=Usage(session_cost_usd=session.spent_usd))
         # Nothing stored holds the caller's token (or a token-shaped string), wherever the caller put it.
@@ -388,8 +392,7 @@ class AgentService:
             runtime.response_id = row.id
             runtime.turn = asyncio.create_task(self.runner.run(
                 writer, runtime, model=session.model, previous_response_id=request.previous_response_id,
-                new_messages=new_messages, temperature=request.temperature, top_p=request.top_p,
-                reasoning=request.reasoning),
+                new_messages=new_messages, options=TurnOptions.of_request(request)),
                 name=f"turn-{row.id}")
         except Exception:
             # The response is stored and queued under this replica's lease: settle it, so that nothing waits on a
@@ -563,9 +566,8 @@ class AgentService:
                      for c in pending.get("tool_calls") or []]
             runtime.turn = asyncio.create_task(self.runner.run(
                 writer, runtime, model=session.model, previous_response_id=current.previous_response_id,
-                new_messages=transcript, temperature=current.snapshot.get("temperature"),
-                top_p=current.snapshot.get("top_p"), reasoning=_reasoning_of(current.snapshot), resume=Resume(approve=approve, tool_calls=calls,
-                                                                   feedback=feedback)),
+                new_messages=transcript, options=TurnOptions.of_response(current.snapshot),
+                resume=Resume(approve=approve, tool_calls=calls, feedback=feedback)),
                 name=f"turn-{response_id}-resumed")
             return writer.state.model_copy(deep=True)
 
@@ -594,11 +596,6 @@ class AgentService:
 
 def _session_unavailable() -> Unavailable:
     return Unavailable("The session's runtime failed to start; retry the request.", code="session_unavailable")
-
-
-def _reasoning_of(snapshot: dict[str, Any]) -> ReasoningParam | None:
-    raw = snapshot.get("reasoning")
-    return ReasoningParam.model_validate(raw) if raw else None
 
 
 def _plausible_id(response_id: str) -> bool:

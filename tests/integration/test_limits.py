@@ -8,6 +8,7 @@ import threading
 import openai
 import pytest
 
+from responses_api.sse import SETTLED_RETRY_MS
 from tests.conftest import BOB, make_settings, run_server
 from tests.integration.helpers import (
     CountingClient,
@@ -122,10 +123,11 @@ def test_starting_after_beyond_any_sequence_number_is_400(alice, value):
                         (f"/v1/responses/{done['id']}/events", {"headers": {"last-event-id": value}})):
         error = assert_envelope(alice.get(url, **kwargs), 400, code="invalid_value", param="starting_after")
         assert str(2**53 - 1) in error["message"]
-    # The largest accepted value streams normally: nothing after it, and the finished response's stream closes.
+    # The largest accepted value streams normally: nothing after it, and the finished response's stream closes
+    # (with only the reconnection hint).
     with alice.stream("GET", f"/v1/responses/{done['id']}/events",
                       params={"starting_after": str(2**53 - 1)}) as reply:
-        assert reply.status_code == 200 and reply.read() == b""
+        assert reply.status_code == 200 and reply.read() == b"retry: %d\n" % SETTLED_RETRY_MS
 
 
 @pytest.mark.parametrize(("raw", "param"), [
