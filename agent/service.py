@@ -42,9 +42,17 @@ from agent.models import (
     TERMINAL_STATUSES,
     ApprovalRequest,
     CreateResponseRequest,
+    InputItemList,
+    InputItemsQuery,
+    ModelInfo,
+    ModelList,
+    ResponseDeleted,
+    ResponseList,
+    ResponseListQuery,
     ResponseObject,
     TextParam,
     Usage,
+    input_items_of,
     new_id,
 )
 from agent.recovery import RECOVERY_CHUNK, settlement
@@ -54,7 +62,14 @@ from agent.settings import Settings
 from agent.snapshot_cache import CachedSnapshot, TerminalSnapshots
 from agent.store import migrate
 from agent.store.notify import PgListener
-from agent.store.store import LiveLimits, LiveSessionLimit, SequenceConflict, Store
+from agent.store.store import (
+    DeleteRefused,
+    LiveLimits,
+    LiveSessionLimit,
+    PreviousGone,
+    SequenceConflict,
+    Store,
+)
 from agent.store.summaries import ResponseSummary
 from agent.store.tables import ResponseRow, SessionRow
 from agent.tools import Tool, default_tools
@@ -126,7 +141,7 @@ class AgentService:
             # Other replicas' commits and cancel requests arrive by NOTIFY; one SQLite process needs neither.
             service.listener = PgListener(settings.database_url, replica_id=service.replica_id,
                                           on_events=service.bus.wake, on_cancel=service._cancel_running,
-                                          on_resync=service.bus.wake_all)
+                                          on_resync=service._resync, on_deleted=service.settled.evict)
             await service.listener.start()
             service._background.append(asyncio.create_task(service._watch_cancels(), name="ml-intern-cancels"))
         return service
@@ -215,6 +230,15 @@ class AgentService:
                 return True
         return False
 
+    def _resync(self) -> None:
+        """The LISTEN connection came up or went down: notifications may have been lost meanwhile."""
+        self.bus.wake_all()
+        self.settled.clear()  # a deletion on another replica may be among them
+
+    def _cache_trusted(self) -> bool:
+        """Whether cached settled responses are current: a deletion elsewhere reaches this replica by NOTIFY only."""
+        return self.store.is_sqlite or (self.listener is not None and self.listener.connected.is_set())
+
     def _store_poll_seconds(self) -> float:
         if self.store.is_sqlite or (self.listener is not None and self.listener.connected.is_set()):
             return self.settings.store_poll_seconds
@@ -235,6 +259,16 @@ class AgentService:
         return {"object": "list", "default": self.settings.default_model,
                 "data": [{"id": m, "object": "model", "default": m == self.settings.default_model}
                          for m in self.settings.supported_models]}
+
+    def models(self) -> ModelList:
+        """The models a request may name (``GET /v1/models``)."""
+        return ModelList(data=[_model_info(model) for model in self.settings.supported_models])
+
+    def model(self, model_id: str) -> ModelInfo:
+        if model_id not in self.settings.supported_models:
+            raise NotFound(f"No model '{model_id}'. Supported: {', '.join(self.settings.supported_models)}.",
+                           code="model_not_found", param="model")
+        return _model_info(model_id)
 
     # ------------------------------------------------------------------ submit
 
@@ -327,7 +361,12 @@ class AgentService:
                 row, [created, queued], stored_messages, new_session=new_session,
                 expected_head=session.head_response_id, session_updates={"max_cost_usd": cap},
                 limits=LiveLimits(per_account=self.settings.max_live_sessions_per_account,
-                                  server=self.settings.max_live_sessions_global))
+                                  server=self.settings.max_live_sessions_global),
+                input_items=redact([item.model_dump(mode="json") for item in input_items_of(request)],
+                                   caller_secrets))
+        except PreviousGone:
+            # Deleted between the ownership check above and this insert.
+            raise response_not_found(request.previous_response_id or "", "previous_response_id") from None
         except LiveSessionLimit as limit:
             self._release_unstored(new_session)
             if limit.scope == "account":
@@ -413,14 +452,15 @@ class AgentService:
         """The response object as stored JSON (what ``get`` returns, without parsing and re-serialising it)."""
         if not _plausible_id(response_id):
             raise response_not_found(response_id)
-        cached = self.settled.get(response_id)
+        trusted = self._cache_trusted()
+        cached = self.settled.get(response_id) if trusted else None
         if cached is None:
             found = await self.store.snapshot_json(response_id)
             if found is None:
                 raise response_not_found(response_id)
             owner_id, session_id, status, text = found
             cached = CachedSnapshot(owner_id=owner_id, session_id=session_id, body=text.encode())
-            if status in TERMINAL_STATUSES:
+            if status in TERMINAL_STATUSES and trusted:
                 self.settled.put(response_id, cached)
         if cached.owner_id != identity.user_id:
             raise response_not_found(response_id)
@@ -461,15 +501,48 @@ class AgentService:
         async for batch in self.follower.subscribe_batches(response_id, starting_after=starting_after):
             yield batch
 
+    async def _page_cursor(self, identity: Identity, after: str | None) -> tuple[float, str] | None:
+        """Where a newest-first page of the caller's responses starts: after the response ``after`` (the last id
+        of the previous page; 404 naming ``after`` when it is not the caller's)."""
+        if after is None:
+            return None
+        row = await self._owned_response(identity, after, param="after")
+        return row.created_at, row.id
+
     async def recent_responses(self, identity: Identity, *, limit: int = 50,
                                after: str | None = None) -> list[ResponseSummary]:
-        """The caller's responses, newest first (never another account's); ``after``: the last id of the
-        previous page."""
-        before = None
-        if after is not None:
-            row = await self._owned_response(identity, after, param="after")
-            before = (row.created_at, row.id)
+        """The caller's responses as summaries, newest first (never another account's); ``after``: the last id of
+        the previous page."""
+        before = await self._page_cursor(identity, after)
         return await self.store.recent_responses(identity.user_id, limit=min(max(limit, 1), 100), before=before)
+
+    async def list_responses(self, identity: Identity, query: ResponseListQuery) -> ResponseList:
+        """``GET /v1/responses``: the caller's response objects, newest first, optionally of one of the caller's
+        sessions or one status (never another account's)."""
+        before = await self._page_cursor(identity, query.after)
+        if query.session_id is not None:
+            await self._owned_session(identity, query.session_id)
+        texts = await self.store.response_objects(identity.user_id, limit=query.limit + 1, before=before,
+                                                  session_id=query.session_id, status=query.status)
+        page = [ResponseObject.model_validate_json(text) for text in texts[:query.limit]]
+        return ResponseList(data=page, first_id=page[0].id if page else None, last_id=page[-1].id if page else None,
+                            has_more=len(texts) > query.limit)
+
+    async def input_items(self, identity: Identity, response_id: str, query: InputItemsQuery) -> InputItemList:
+        """``GET /v1/responses/{id}/input_items``: the request's ``input`` as the spec's items, a page at a time."""
+        await self._owned_response(identity, response_id)
+        after_position = None
+        if query.after is not None:
+            after_position = await self.store.input_item_position(response_id, query.after)
+            if after_position is None:
+                raise NotFound(f"No input item '{query.after}' in response '{response_id}'.",
+                               code="input_item_not_found", param="after")
+        rows = await self.store.input_items(response_id, limit=query.limit + 1, descending=query.order == "desc",
+                                            after_position=after_position)
+        page = rows[:query.limit]
+        return InputItemList.model_validate({"data": page, "first_id": page[0]["id"] if page else None,
+                                             "last_id": page[-1]["id"] if page else None,
+                                             "has_more": len(rows) > query.limit})
 
     async def list_artifacts(self, identity: Identity, *, response_id: str | None = None,
                              session_id: str | None = None) -> list[dict[str, Any]]:
@@ -478,9 +551,7 @@ class AgentService:
         if response_id is not None:
             await self._owned_response(identity, response_id)
             return await self.store.artifacts(response_id=response_id)
-        session = await self.store.get_session(session_id or "")
-        if session is None or session.owner_id != identity.user_id:
-            raise NotFound(f"No session found with id '{session_id}'.", code="session_not_found", param="session_id")
+        session = await self._owned_session(identity, session_id or "")
         seen: dict[str, dict[str, Any]] = {}
         for artifact in await self.store.artifacts(session_id=session.id):
             seen.setdefault(_artifact_key(artifact), artifact)
@@ -524,6 +595,27 @@ class AgentService:
                 return ResponseObject.model_validate(current.snapshot)
             await writer.close()
             return writer.state
+
+    async def delete(self, identity: Identity, response_id: str) -> ResponseDeleted:
+        """Delete a settled (or paused) response of the caller and everything stored under it; nothing on the Hub
+        is touched. Refused (409, nothing changed) while its turn runs, and while another response continues from
+        it (its model would lose that context): delete newest first. Afterwards the id is 404."""
+        await self._owned_response(identity, response_id)
+        async with self._response_lock(response_id):  # not while this replica resumes or settles it
+            try:
+                await self.store.delete_response(response_id, identity.user_id)
+            except DeleteRefused as refused:
+                if refused.reason == "gone":
+                    raise response_not_found(response_id) from None
+                if refused.reason == "running":
+                    raise Conflict("This response is still running: cancel it (POST /v1/responses/"
+                                   f"{response_id}/cancel), wait until it settles, then delete it.",
+                                   code="response_running", param="response_id", retryable=False) from None
+                raise Conflict(f"Response {refused.successor_id} continues from this one (previous_response_id) "
+                               "and reads it as context: delete that one first (newest first).",
+                               code="response_has_successors", param="response_id", retryable=False) from None
+        self.settled.evict(response_id)
+        return ResponseDeleted(id=response_id)
 
     async def approve(self, identity: Identity, response_id: str, *, approve: bool,
                       new_max_cost_usd: float | None = None, feedback: str | None = None) -> ResponseObject:
@@ -580,6 +672,12 @@ class AgentService:
             raise response_not_found(response_id, param)
         return row
 
+    async def _owned_session(self, identity: Identity, session_id: str) -> SessionRow:
+        session = await self.store.get_session(session_id)
+        if session is None or session.owner_id != identity.user_id:
+            raise NotFound(f"No session found with id '{session_id}'.", code="session_not_found", param="session_id")
+        return session
+
     def _owner_lock(self, owner_id: str) -> asyncio.Lock:
         return self._owner_locks.setdefault(owner_id, asyncio.Lock())
 
@@ -592,6 +690,11 @@ class AgentService:
         finally:
             if not lock.locked():
                 self._response_locks.pop(response_id, None)
+
+
+def _model_info(model_id: str) -> ModelInfo:
+    namespace, slash, _ = model_id.partition("/")
+    return ModelInfo(id=model_id, owned_by=namespace if slash else "huggingface")
 
 
 def _session_unavailable() -> Unavailable:
