@@ -221,11 +221,13 @@ class AgentLoop:
         while True:
             attempt += 1
             # Every call, retries included, fits in what the caller's budget has left (the reasoning-budget retry
-            # below may raise max_tokens, never beyond it).
+            # below may raise max_tokens, never beyond it). A budget above what the server would ask for anyway
+            # (its own max_tokens, or the ceiling) is not sent: providers refuse a max_tokens beyond the model's.
             left = self._output_left()
             if left is not None and left <= 0:
                 raise OutputBudgetSpent()
-            sent = max_tokens if left is None else (left if max_tokens is None else min(max_tokens, left))
+            binding = left is not None and left < (max_tokens or self.settings.llm_max_output_tokens_ceiling)
+            sent = left if binding else max_tokens
             stream = MessageStream(self.writer, self.secrets)
             thought = ReasoningStream(self.writer, self.secrets, visible=visible)
             options = CallOptions(temperature=self.options.temperature, top_p=self.options.top_p,
@@ -256,7 +258,7 @@ class AgentLoop:
                 raise
             trapped = completion.thought_without_answer
             # Stopped by the caller's budget: the response is done, with what the call produced so far.
-            cut = left is not None and sent == left and completion.finish_reason == "length"
+            cut = binding and completion.finish_reason == "length"
             rejected = None
             if not (trapped or cut or completion.tool_calls):
                 rejected = answer_format.problem(self.options.text, completion.text)

@@ -32,9 +32,9 @@ def frame(event: dict[str, Any], *, retry: bool = False) -> bytes:
                                                   _RETRY_LINE if retry else b"", event_json(event))
 
 
-def _frames_of(batch: list[dict[str, Any]]) -> bytes:
-    """A batch's frames; an end event's frame carries the reconnection hint (one type check per batch)."""
-    if batch[-1]["type"] not in ev.STREAM_END_EVENTS:
+def _frames_of(batch: list[dict[str, Any]], ends: bool) -> bytes:
+    """A batch's frames; when it ends with an end event (``ends``), that frame carries the reconnection hint."""
+    if not ends:
         return b"".join(frame(event) for event in batch)
     return b"".join(frame(event) for event in batch[:-1]) + frame(batch[-1], retry=True)
 
@@ -58,8 +58,8 @@ async def _frames(batches: AsyncIterator[list[dict[str, Any]] | None],
                 batch = _standard_only(batch)
                 if not batch:
                     continue
-            yield _frames_of(batch)
-            hinted = batch[-1]["type"] in ev.STREAM_END_EVENTS
+            hinted = batch[-1]["type"] in ev.STREAM_END_EVENTS  # one type check per batch
+            yield _frames_of(batch, hinted)
             if metrics is not None:
                 _observe_lag(batch, metrics)
         if not hinted:

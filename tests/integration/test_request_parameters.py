@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from openai import OpenAI
 from pydantic import BaseModel
 
@@ -72,9 +73,12 @@ def test_max_output_tokens_is_a_budget_across_the_responses_model_calls(alice, e
     assert follow["status"] == "completed"
 
 
-def test_without_max_output_tokens_model_calls_get_the_servers_budget(alice, emulator):
-    body = create(alice, uscript({"say": "no budget"}))
-    assert body["status"] == "completed"
+@pytest.mark.parametrize("budget", [None, 1_000_000])
+def test_a_budget_above_the_ceiling_is_not_sent(alice, emulator, budget):
+    """Without a budget, or with one above what the server would ask for (ML_INTERN_LLM_MAX_OUTPUT_TOKENS_CEILING),
+    the model calls get the server's own max_tokens (here none): providers refuse a max_tokens beyond the model's."""
+    body = create(alice, uscript({"say": "no budget"}), **({"max_output_tokens": budget} if budget else {}))
+    assert body["status"] == "completed" and body["max_output_tokens"] == budget
     assert [r["json"].get("max_tokens") for r in chat_requests(emulator, body["session_id"])] == [None]
 
 
