@@ -236,11 +236,20 @@ async def not_found(request: Request) -> Response:
     return envelope(404, f"Unknown route: {request.method} {request.url.path}", code="route_not_found")
 
 
+def _by_method(**endpoints: Any) -> Any:
+    """One endpoint per path dispatching on the method: a 405 then lists every method the path takes in ``Allow``
+    (with a route per method, Starlette lists only the first route's)."""
+    async def endpoint(request: Request) -> Response:
+        method = request.method.lower()
+        return await endpoints["get" if method == "head" else method](request)  # Starlette adds HEAD to GET
+
+    return endpoint
+
+
 routes = [
-    Route("/v1/responses", create_response, methods=["POST"]),
-    Route("/v1/responses", list_responses, methods=["GET"]),
-    Route("/v1/responses/{response_id}", retrieve_response, methods=["GET"]),
-    Route("/v1/responses/{response_id}", delete_response, methods=["DELETE"]),
+    Route("/v1/responses", _by_method(post=create_response, get=list_responses), methods=["GET", "POST"]),
+    Route("/v1/responses/{response_id}", _by_method(get=retrieve_response, delete=delete_response),
+          methods=["GET", "DELETE"]),
     Route("/v1/responses/{response_id}/input_items", list_input_items, methods=["GET"]),
     Route("/v1/responses/{response_id}/events", response_events, methods=["GET"]),
     Route("/v1/responses/{response_id}/cancel", cancel_response, methods=["POST"]),
