@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from ml_intern_cli import sse
 from ml_intern_cli.exit_codes import CliError, ExitCode
-from ml_intern_cli.models import ArtifactList, ErrorBody, ModelEntry, ModelList, Response, ResponseList
+from ml_intern_cli.models import ArtifactList, ErrorBody, ModelList, Response, ResponseList
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 # A followed stream gets a keep-alive every 15 s: a minute of silence means the connection is gone.
@@ -189,18 +189,24 @@ class Api:
         return ResponseList.model_validate(raw), raw
 
     def models(self) -> tuple[ModelList, dict[str, Any]]:
-        """``GET /v1/models``; a deployment that has none answers from ``GET /api/config/model``."""
+        """``GET /v1/models`` (a deployment that has none is asked ``GET /api/config/model``), with the default
+        model marked: the OpenAI list has no such field, ``/api/config/model`` names it."""
+        config: dict[str, Any] | None = None
         try:
             raw = self._call("GET", "/v1/models")
         except ApiError as exc:
             if exc.status not in (404, 405):
                 raise
-            raw = self._call("GET", "/api/config/model")
+            raw = config = self._call("GET", "/api/config/model")
         listed = ModelList.model_validate(raw)
-        if listed.default is not None:
-            listed.data = [entry if entry.default else ModelEntry(**{**entry.model_dump(),
-                                                                      "default": entry.id == listed.default})
-                           for entry in listed.data]
+        if config is None:
+            try:
+                config = self._call("GET", "/api/config/model")
+            except ApiError:
+                config = {}  # the list alone, without a default
+        default = ModelList.model_validate(config).default
+        listed.data = [entry.model_copy(update={"default": entry.default or entry.id == default})
+                       for entry in listed.data]
         return listed, raw
 
     @contextmanager

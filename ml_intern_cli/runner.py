@@ -93,11 +93,11 @@ def _interrupted(api: Api, response_id: str, stream: EventStream, display: Displ
                  options: FollowOptions) -> ExitCode:
     if options.cancel_on_interrupt:
         return _cancel(api, response_id, stream, display)
-    display.notice(f"Detached from {response_id}: it goes on.\n"
-                   f"  re-attach: ml-intern watch {response_id}\n"
-                   f"  cancel:    ml-intern cancel {response_id}\n"
-                   f"Press Ctrl-C again within {SECOND_INTERRUPT_WINDOW:g} s to cancel it now.")
-    try:
+    try:  # the window opens before the words are out: a second Ctrl-C as soon as they show still cancels
+        display.notice(f"Detached from {response_id}: it goes on.\n"
+                       f"  re-attach: ml-intern watch {response_id}\n"
+                       f"  cancel:    ml-intern cancel {response_id}\n"
+                       f"Press Ctrl-C again within {SECOND_INTERRUPT_WINDOW:g} s to cancel it now.")
         time.sleep(SECOND_INTERRUPT_WINDOW)
     except KeyboardInterrupt:
         return _cancel(api, response_id, stream, display)
