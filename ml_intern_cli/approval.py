@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 from rich.console import Console
 from rich.prompt import FloatPrompt, Prompt
+from rich.text import Text
 
 from ml_intern_cli import formatting as fmt
 from ml_intern_cli.models import PendingApproval, Response
@@ -47,8 +48,9 @@ def ask(console: Console, response: Response) -> Decision | None:
     budget = pending.budget
     required = budget.required_max_cost_usd
     approve_label = f"approve and raise the cap to {fmt.usd(required)}" if required is not None else "approve"
-    console.print(f"[bold]a[/] {approve_label}   [bold]r[/] raise the cap to another amount   "
-                  "[bold]d[/] deny (with feedback)   [bold]l[/] leave it paused")
+    for key, label in (("a", approve_label), ("r", "raise the cap to another amount"),
+                       ("d", "deny (with feedback for the agent)"), ("l", "leave it paused")):
+        console.print(Text.assemble(f"  {key}  ", (label, "")), style="bold" if key == "a" else "")
     choice = Prompt.ask("Your choice", console=console, choices=["a", "r", "d", "l"], default="a")
     if choice == "a":
         return Decision(approve=True, new_max_cost_usd=required)

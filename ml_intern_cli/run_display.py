@@ -87,16 +87,16 @@ class RunDisplay:
         self._held: dict[str, OutputItem] = {}
         self._plan: list[PlanStep] | None = None
         self._artifacts: set[str] = set()
-        self._done_before_attach: set[str] = set()
+        self._begun_before_attach: set[str] = set()
         self._headed = False
         self._footer = Spinner("dots", style="cyan")
 
     # ------------------------------------------------------------ lifecycle
 
     def attach(self, response: Response) -> None:
-        """Before following a run that already exists: what was done before we came is replayed without
-        durations (we did not see it run)."""
-        self._done_before_attach = {item.id for item in response.output if item.status != "in_progress"}
+        """Before following a run that already exists: steps that began before we came show no duration (we did
+        not see them start)."""
+        self._begun_before_attach = {item.id for item in response.output}
         self._snapshot(response)
 
     @contextmanager
@@ -159,7 +159,7 @@ class RunDisplay:
         item = ItemEvent.model_validate(event).item
         with self._lock:
             if item.type == "mcp_call":
-                started = None if item.id in self._done_before_attach else time.monotonic()
+                started = None if item.id in self._begun_before_attach else time.monotonic()
                 self._steps[item.id] = Step(item.name or "tool", item.arguments, started)
             elif item.type in ("message", "reasoning"):
                 self._streams[item.id] = Streaming(item.type)

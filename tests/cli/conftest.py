@@ -52,9 +52,10 @@ def cli_env(cli_server: ServerProcess, hf_home: Path) -> Callable[..., dict[str,
 
     def build(token: str | None = ALICE, **extra: str) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("HF_", "HUGGING_FACE", "ML_INTERN_")) and key not in ("NO_COLOR", "FORCE_COLOR")}
+               if not key.startswith(("HF_", "HUGGING_FACE", "ML_INTERN_"))
+               and key not in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "COLUMNS", "LINES")}
         env.update(HF_HOME=str(hf_home), HF_HUB_DISABLE_TELEMETRY="1", ML_INTERN_BASE_URL=cli_server.url,
-                   PYTHONUNBUFFERED="1", TERM="xterm-256color", COLUMNS="160")
+                   PYTHONUNBUFFERED="1", TERM="xterm-256color")
         if token is not None:
             env["HF_TOKEN"] = token
         env.update(extra)

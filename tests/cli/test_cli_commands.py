@@ -88,3 +88,14 @@ def test_list_shows_the_callers_responses_newest_first(run_cli, cli_env, cli_ser
     assert [r["id"] for r in only["data"]] == [ids[2]]
     done = json_lines(run_cli("list", "--status", "completed", "--limit", "1", "--json").stdout)[0]
     assert [r["status"] for r in done["data"]] == ["completed"]
+
+
+def test_watching_a_finished_run_replays_it_without_made_up_durations(run_cli, finished_job_run):
+    response_id, repo = finished_job_run
+    watched = run_cli("watch", response_id)
+    assert watched.returncode == 0, watched.stderr
+    assert watched.stdout == f"Launching the job.\n{ANSWER.format(repo=repo)}\n"
+    steps = [line for line in watched.stderr.splitlines() if line.startswith("✓ ")]
+    assert [line.split()[1] for line in steps] == ["plan", "hub_search", "hf_job_run_uv", "hf_job_wait", "Completed"]
+    # The steps ran before we attached: no duration is shown for them (it would be the replay's).
+    assert "✓ hub_search  kind=model search=bge limit=3" in steps
