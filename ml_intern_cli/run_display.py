@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.markdown import Markdown
@@ -90,6 +91,18 @@ class RunDisplay:
         self._begun_before_attach: set[str] = set()
         self._headed = False
         self._footer = Spinner("dots", style="cyan")
+        self._handlers = {
+            "response.output_item.added": self._on_output_item_added,
+            "response.output_item.done": self._on_output_item_done,
+            "response.output_item.discarded": self._on_output_item_discarded,
+            "response.output_text.delta": self._on_output_text_delta,
+            "response.reasoning_text.delta": self._on_reasoning_text_delta,
+            "response.tool_log": self._on_tool_log,
+            "response.artifact.created": self._on_artifact_created,
+            "response.plan.updated": self._on_plan_updated,
+            "response.llm_call": self._on_llm_call,
+            "response.action_cost": self._on_action_cost,
+        }
 
     # ------------------------------------------------------------ lifecycle
 
@@ -121,11 +134,13 @@ class RunDisplay:
 
     def event(self, event: dict[str, Any]) -> None:
         kind = event.get("type", "")
-        handler = getattr(self, "_on_" + kind.removeprefix("response.").replace(".", "_"), None)
-        if kind in SNAPSHOTS:
-            self._on_snapshot(SnapshotEvent.model_validate(event).response, kind)
-        elif handler is not None:
-            handler(event)
+        try:
+            if kind in SNAPSHOTS:
+                self._on_snapshot(SnapshotEvent.model_validate(event).response, kind)
+            elif kind in self._handlers:
+                self._handlers[kind](event)
+        except ValidationError:
+            pass  # an event this client cannot read is skipped, like an unknown type; the final response is whole
 
     def reconnecting(self, after: int, reason: str) -> None:
         self._say(Text(f"⟳ connection lost ({reason}); resuming after event {after}…", style="dim yellow"))
