@@ -6,7 +6,7 @@ import secrets
 import time
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
 MAX_MESSAGE_CHARS = 100_000
 MAX_INSTRUCTIONS_CHARS = 20_000
@@ -17,6 +17,10 @@ MAX_METADATA_VALUE_CHARS = 512
 DEFAULT_MAX_COST_USD = 5.0
 DEFAULT_WAIT_TIMEOUT_SECONDS = 900.0
 RESPONSE_ID_PATTERN = r"^resp_[0-9a-f]{32}$"
+# The largest integer a client (or the model) may send: 2^53 - 1 survives any JSON client, and stays far inside the
+# database's 64-bit integers (a starting_after of 2^63 overflowed SQLite and dropped the stream).
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_SEQUENCE_NUMBER = MAX_SAFE_INTEGER
 TOOL_OUTPUT_LIMIT_BYTES = 4096
 
 ResponseStatus = Literal["queued", "in_progress", "completed", "failed", "cancelled", "incomplete"]
@@ -139,6 +143,13 @@ class ApprovalRequest(BaseModel):
     approve: bool
     new_max_cost_usd: float | None = Field(None, gt=0, le=500)
     feedback: str | None = Field(None, max_length=MAX_INSTRUCTIONS_CHARS)
+
+
+class StreamPosition(BaseModel):
+    """Where a resumed stream starts: after ``starting_after`` (query) or ``Last-Event-ID`` (header); -1 = the
+    beginning."""
+
+    starting_after: int = Field(-1, ge=-1, le=MAX_SEQUENCE_NUMBER)
 
 
 # ---------------------------------------------------------------- response object
@@ -278,11 +289,34 @@ class ResponseObject(BaseModel):
     # The agent's latest plan ([{title, status}]) in this response, when it wrote one.
     plan: list[dict[str, str]] | None = None
 
+    # Part of the public object (the SDK's convenience field): serialized, and so in the OpenAPI document.
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def output_text(self) -> str:
         return "".join(part.text for item in self.output if isinstance(item, MessageItem) for part in item.content)
 
     def public(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json")
-        data["output_text"] = self.output_text
-        return data
+        return self.model_dump(mode="json")
+
+
+# ---------------------------------------------------------------- lists
+
+class ArtifactList(BaseModel):
+    """``GET /v1/responses/{id}/artifacts``."""
+
+    object: Literal["list"] = "list"
+    data: list[Artifact]
+
+
+class ModelInfo(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    default: bool
+
+
+class ModelCatalog(BaseModel):
+    """``GET /api/config/model``: the models a request may name, and the one used when it names none."""
+
+    object: Literal["list"] = "list"
+    default: str
+    data: list[ModelInfo]

@@ -41,6 +41,8 @@ from agent.models import (
     TERMINAL_STATUSES,
     ApprovalRequest,
     CreateResponseRequest,
+    ModelCatalog,
+    ModelInfo,
     ReasoningParam,
     ResponseObject,
     Usage,
@@ -229,9 +231,9 @@ class AgentService:
         return await self.identities.resolve(authorization)
 
     def model_config(self) -> dict[str, Any]:
-        return {"object": "list", "default": self.settings.default_model,
-                "data": [{"id": m, "object": "model", "default": m == self.settings.default_model}
-                         for m in self.settings.supported_models]}
+        return ModelCatalog(default=self.settings.default_model,
+                            data=[ModelInfo(id=m, default=m == self.settings.default_model)
+                                  for m in self.settings.supported_models]).model_dump()
 
     # ------------------------------------------------------------------ submit
 

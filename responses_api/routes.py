@@ -13,9 +13,12 @@ from starlette.routing import Route
 from agent.errors import InvalidRequest
 from agent.identity import Identity
 from agent.metrics import CONTENT_TYPE_LATEST
-from agent.models import ApprovalRequest, CreateResponseRequest
+from agent.models import MAX_SEQUENCE_NUMBER, ApprovalRequest, ArtifactList, CreateResponseRequest, StreamPosition
 from agent.service import AgentService
+from responses_api.bodies import Liveness, Readiness
 from responses_api.errors import envelope, validation_error_response
+from responses_api.openapi import build_openapi
+from responses_api.parameters import RetrieveQuery
 from responses_api.sse import sse_response
 
 # Bodies beyond this are refused before parsing (200 messages × 100,000 chars fits).
@@ -50,19 +53,17 @@ async def _json_body(request: Request) -> Any:
 
 
 def _starting_after(request: Request) -> int:
-    raw = request.query_params.get("starting_after")
+    source, raw = "starting_after", request.query_params.get("starting_after")
     if raw is None:
-        raw = request.headers.get("last-event-id")
+        source, raw = "Last-Event-ID", request.headers.get("last-event-id")
     if raw is None or raw == "":
         return -1
     try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidRequest("starting_after / Last-Event-ID must be an integer sequence number.",
+        return StreamPosition(starting_after=raw).starting_after
+    except ValidationError:
+        # ``param`` is the parameter's name whichever spelling carried it (the header is its alias).
+        raise InvalidRequest(f"{source} must be an integer sequence number from -1 to {MAX_SEQUENCE_NUMBER}.",
                              code="invalid_value", param="starting_after") from None
-    if value < -1:
-        raise InvalidRequest("starting_after must be -1 or greater.", code="invalid_value", param="starting_after")
-    return value
 
 
 async def _parse_body(request: Request, model: type[BaseModel]) -> Any:
@@ -94,10 +95,11 @@ async def retrieve_response(request: Request) -> Response:
     identity = await _identity(request)
     service = _service(request)
     response_id = request.path_params["response_id"]
-    stream = request.query_params.get("stream", "false").lower()
-    if stream not in ("true", "false", "1", "0"):
-        raise InvalidRequest("stream must be true or false.", code="invalid_value", param="stream")
-    if stream in ("true", "1"):
+    try:
+        stream = RetrieveQuery.model_validate(request.query_params).stream
+    except ValidationError:
+        raise InvalidRequest("stream must be true or false.", code="invalid_value", param="stream") from None
+    if stream:
         starting_after = _starting_after(request)
         await service.get(identity, response_id)  # 404 before the stream starts
         return sse_response(service.subscribe_batches(identity, response_id, starting_after=starting_after),
@@ -135,7 +137,7 @@ async def approve_response(request: Request) -> Response:
 async def list_response_artifacts(request: Request) -> Response:
     identity = await _identity(request)
     artifacts = await _service(request).list_artifacts(identity, response_id=request.path_params["response_id"])
-    return JSONResponse({"object": "list", "data": artifacts})
+    return JSONResponse(ArtifactList.model_validate({"data": artifacts}).model_dump(exclude_none=True))
 
 
 async def model_config(request: Request) -> Response:
@@ -144,7 +146,7 @@ async def model_config(request: Request) -> Response:
 
 async def healthz(request: Request) -> Response:
     """Liveness: the process serves requests."""
-    return JSONResponse({"status": "ok"})
+    return JSONResponse(Liveness().model_dump())
 
 
 async def readyz(request: Request) -> Response:
@@ -152,13 +154,21 @@ async def readyz(request: Request) -> Response:
     service = getattr(request.app.state, "service", None)
     if service is None or not await service.ready():
         state = "draining" if service is not None and service.draining else "unavailable"
-        return JSONResponse({"status": state}, status_code=503)
-    return JSONResponse({"status": "ready"})
+        return JSONResponse(Readiness(status=state).model_dump(), status_code=503)
+    return JSONResponse(Readiness(status="ready").model_dump())
 
 
 async def metrics(request: Request) -> Response:
     """Prometheus metrics of this replica (no token, account or free text in any label)."""
     return Response(_service(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def openapi_document(request: Request) -> Response:
+    """The HTTP contract (OpenAPI 3.1), built once per app from the models."""
+    document = getattr(request.app.state, "openapi", None)
+    if document is None:
+        document = request.app.state.openapi = json.dumps(build_openapi()).encode()
+    return Response(document, media_type="application/json")
 
 
 async def not_found(request: Request) -> Response:
@@ -176,4 +186,5 @@ routes = [
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
     Route("/metrics", metrics, methods=["GET"]),
+    Route("/openapi.json", openapi_document, methods=["GET"]),
 ]
