@@ -55,7 +55,8 @@ _ERRORS = {
 _V1_ERRORS = (401, 403, 500, 503)  # every authenticated route
 
 
-def build_openapi() -> dict[str, Any]:
+def build_openapi(supported_models: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The document; ``supported_models`` (the server's setting) narrows the request's ``model`` to them."""
     inputs = [((name, mode), mode, TypeAdapter(model)) for name, model, mode in _BODIES]
     inputs += [((model.__name__, "validation"), "validation", TypeAdapter(model)) for model in _PARAMETER_MODELS]
     refs, definitions = TypeAdapter.json_schemas(inputs, ref_template=_SCHEMAS + "{model}")
@@ -68,6 +69,21 @@ def build_openapi() -> dict[str, Any]:
         if "$ref" not in schema:  # a union (the stream events): one named component
             schemas[name], schema = schema, _ref(name)
         bodies[name] = schema
+    if supported_models:
+        _narrow_string(schemas["CreateResponseRequest"]["properties"]["model"], list(supported_models))
+    # What an SSE answer's schema describes is each frame (as OpenAPI 3.2's itemSchema does): frames carry an event
+    # as JSON in their data (responses_api/sse.py writes them).
+    schemas["ServerSentEvent"] = {
+        "type": "object",
+        "description": "One SSE frame: `id:` the event's sequence_number, `event:` its type, `data:` the event.",
+        "required": ["id", "event", "data"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^(0|[1-9][0-9]*)$"},
+            "event": {"type": "string"},
+            "data": {"type": "string", "contentMediaType": _JSON, "contentSchema": bodies["StreamEvent"]},
+        },
+    }
+    bodies["ServerSentEvent"] = _ref("ServerSentEvent")
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -76,8 +92,9 @@ def build_openapi() -> dict[str, Any]:
             "description": ("An autonomous ML-engineering agent served over the OpenAI Responses API (with "
                             "extensions) and MCP, acting as the caller on Hugging Face. Every `/v1` request needs "
                             "`Authorization: Bearer <Hugging Face user token>`. Every non-2xx answer carries the "
-                            "OpenAI error envelope. Streams are server-sent events: each `data:` line holds one "
-                            "`StreamEvent`, its `sequence_number` is the SSE `id:`."),
+                            "OpenAI error envelope. Streams are server-sent events (`ServerSentEvent`): each "
+                            "frame's `data:` holds one `StreamEvent`, its `sequence_number` is the frame's `id:`. "
+                            "Keep-alives are comment lines."),
         },
         "paths": _paths(bodies, parameters),
         "components": {
@@ -97,6 +114,13 @@ def _version() -> str:
         return metadata.version("ml-intern-api")
     except metadata.PackageNotFoundError:  # a source checkout that was never installed
         return "0.0.0"
+
+
+def _narrow_string(schema: dict[str, Any], values: list[str]) -> None:
+    """Restrict the string branch of a (nullable) string property to ``values``."""
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "string":
+            branch["enum"] = values
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -140,7 +164,7 @@ def _paths(bodies: dict[str, dict[str, Any]], parameters: dict[str, dict[str, An
                                            "(`starting_after` wins when both are sent).")
     bearer = [{"bearerAuth": []}]
     response_json = {_JSON: {"schema": bodies["Response"]}}
-    events = {_SSE: {"schema": bodies["StreamEvent"]}}
+    events = {_SSE: {"schema": bodies["ServerSentEvent"]}}
     on_response = ("retrieveResponse", "streamResponseEvents", "cancelResponse", "approveResponse",
                    "listResponseArtifacts")
     return {

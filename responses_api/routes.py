@@ -167,8 +167,8 @@ async def openapi_document(request: Request) -> Response:
     """The HTTP contract (OpenAPI 3.1), built once per app from the models."""
     document = getattr(request.app.state, "openapi", None)
     if document is None:
-        document = request.app.state.openapi = json.dumps(build_openapi()).encode()
-    return Response(document, media_type="application/json")
+        document = request.app.state.openapi = build_openapi(request.app.state.settings.supported_models)
+    return JSONResponse(document)
 
 
 async def not_found(request: Request) -> Response:

@@ -21,17 +21,25 @@ def _pointer(*parts: str) -> str:
     return "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
-def sse_payloads(body: str) -> list[Any]:
-    """The parsed ``data`` of each SSE frame (comment lines skipped)."""
-    payloads, data = [], []
-    for line in body.splitlines() + [""]:
+def sse_frames(body: str) -> list[dict[str, str]]:
+    """Each SSE frame as {field: value} (``data`` lines joined; comment lines skipped)."""
+    frames, frame = [], {}
+    # SSE lines end with CRLF, LF or CR only (str.splitlines would also split on U+2028, NEL... inside the JSON).
+    for line in re.split(r"\r\n|\r|\n", body) + [""]:
         if line == "":
-            if data:
-                payloads.append(json.loads("\n".join(data)))
-            data = []
-        elif line.startswith("data:"):
-            data.append(line[5:].removeprefix(" "))
-    return payloads
+            if "data" in frame:
+                frames.append(frame)
+            frame = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            frame[name] = f"{frame[name]}\n{value}" if name == "data" and "data" in frame else value
+    return frames
+
+
+def sse_payloads(body: str) -> list[Any]:
+    """The parsed ``data`` of each SSE frame."""
+    return [json.loads(frame["data"]) for frame in sse_frames(body)]
 
 
 class Contract:
@@ -82,16 +90,39 @@ class Contract:
         schema_pointer = pointer + "/" + _pointer("content", media_type, "schema")
         text = reply.text if body is None else body
         if media_type == "text/event-stream":
-            values = sse_payloads(text)
+            return self._check_frames(f"{method} {path} {reply.status_code}", schema_pointer, sse_frames(text))
         elif media_type == "application/json":
             values = [json.loads(text)]
         else:
             return [text]
-        validator = self._validator(schema_pointer)
+        self._validate(f"{method} {path} {reply.status_code} ({media_type})", schema_pointer, values)
+        return values
+
+    def _validate(self, what: str, pointer: str, values: list[Any]) -> None:
+        validator = self._validator(pointer)
         for value in values:
             try:
                 validator.validate(value)
             except ValidationError as exc:
-                raise AssertionError(f"{method} {path} {reply.status_code} ({media_type}): "
-                                     f"{exc.message} at {list(exc.absolute_path)}") from None
-        return values
+                raise AssertionError(f"{what}: {exc.message} at {list(exc.absolute_path)}") from None
+
+    def _check_frames(self, what: str, pointer: str, frames: list[dict[str, str]]) -> list[Any]:
+        """Each frame against the documented frame schema, and its ``data`` (JSON) against the schema the frame
+        schema names as its ``contentSchema`` (an annotation that JSON Schema validators leave to the caller)."""
+        self._validate(f"{what} (SSE frame)", pointer, frames)
+        schema = self._resolve(pointer)
+        if "$ref" in schema:
+            pointer = schema["$ref"].removeprefix("#")
+        data = self._resolve(pointer)["properties"]["data"]
+        assert data.get("contentMediaType") == "application/json", data
+        events = [json.loads(frame["data"]) for frame in frames]
+        self._validate(f"{what} (SSE event)", pointer + "/properties/data/contentSchema", events)
+        for frame, event in zip(frames, events):
+            assert frame["id"] == str(event["sequence_number"]) and frame["event"] == event["type"], frame
+        return events
+
+    def _resolve(self, pointer: str) -> Any:
+        node: Any = self.document
+        for part in pointer.strip("/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        return node

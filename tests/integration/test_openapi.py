@@ -100,7 +100,9 @@ def test_bounds_and_events_come_from_the_models(document):
     events = schemas["StreamEvent"]
     assert set(events["discriminator"]["mapping"]) == set(EVENT_MODELS)
     sse = create_op["responses"]["200"]["content"]["text/event-stream"]["schema"]
-    assert sse == {"$ref": "#/components/schemas/StreamEvent"}
+    assert sse == {"$ref": "#/components/schemas/ServerSentEvent"}  # each frame; its data is a StreamEvent
+    frame_data = schemas["ServerSentEvent"]["properties"]["data"]
+    assert frame_data["contentSchema"] == {"$ref": "#/components/schemas/StreamEvent"}
     # Every error status of every operation carries the envelope.
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
