@@ -84,9 +84,10 @@ INCLUDABLE = ("reasoning.encrypted_content", "message.output_text.logprobs", "fi
 
 
 class CreateResponseRequest(BaseModel):
-    """``POST /v1/responses``. Unknown parameters are rejected, as OpenAI does."""
+    """``POST /v1/responses``. Unknown parameters are rejected, as OpenAI does. Strict: a boolean is true or false
+    and a number is a JSON number (``0``, ``"yes"``, ``"3"`` are refused, as /openapi.json documents the types)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     input: Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)] | Annotated[
         list[InputMessage], Field(min_length=1, max_length=MAX_INPUT_MESSAGES)]
@@ -104,7 +105,8 @@ class CreateResponseRequest(BaseModel):
     parallel_tool_calls: bool = True
     tool_choice: Literal["auto"] = "auto"
     tools: list[Any] = Field(default_factory=list, max_length=0)
-    store: bool = True
+    # Only true is accepted (the validator below explains why); the document says so.
+    store: bool = Field(True, json_schema_extra={"const": True})
     user: str | None = Field(None, max_length=256)
     reasoning: ReasoningParam | None = None
     include: list[Literal[INCLUDABLE]] | None = Field(None, max_length=len(INCLUDABLE))  # type: ignore[valid-type]
@@ -137,9 +139,9 @@ class CreateResponseRequest(BaseModel):
 
 
 class ApprovalRequest(BaseModel):
-    """``POST /v1/responses/{id}/approvals``: one decision for the whole pending batch."""
+    """``POST /v1/responses/{id}/approvals``: one decision for the whole pending batch (strict types, as above)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     approve: bool
     new_max_cost_usd: float | None = Field(None, gt=0, le=500)
     feedback: str | None = Field(None, max_length=MAX_INSTRUCTIONS_CHARS)
