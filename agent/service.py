@@ -240,6 +240,13 @@ class AgentService:
     async def submit(self, identity: Identity, request: CreateResponseRequest, *,
                      idempotency_key: str | None = None) -> ResponseObject:
         self._refuse_when_draining()
+        # Every check of the request comes before a repeated key replays its first response: a bad request is
+        # refused, key or not.
+        if request.previous_response_id is None:
+            model = request.model or self.settings.default_model
+            if model not in self.settings.supported_models:
+                raise InvalidRequest(f"Unknown model '{model}'. Supported: {', '.join(self.settings.supported_models)} "
+                                     "(GET /api/config/model).", code="model_not_found", param="model")
         if idempotency_key is not None:
             if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_CHARS:
                 raise InvalidRequest(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY_CHARS} characters.",
@@ -247,11 +254,6 @@ class AgentService:
             existing = await self.store.find_idempotent(identity.user_id, idempotency_key)
             if existing is not None:
                 return ResponseObject.model_validate(existing.snapshot)
-        if request.previous_response_id is None:
-            model = request.model or self.settings.default_model
-            if model not in self.settings.supported_models:
-                raise InvalidRequest(f"Unknown model '{model}'. Supported: {', '.join(self.settings.supported_models)} "
-                                     "(GET /api/config/model).", code="model_not_found", param="model")
         async with self._owner_lock(identity.user_id):
             try:
                 row, session, new_messages = await self._create(identity, request, idempotency_key)
