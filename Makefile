@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench fuzz emulator clean
+.PHONY: run test bench fuzz chaos emulator clean mcp-conformance-tools node-sdk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# The official MCP conformance suite and the Node.js 22 it runs on, from the npm registry into .cache/ (the
+# conformance test installs them too when missing; CI installs them first so a registry problem fails loudly).
+mcp-conformance-tools: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.mcp.conformance install
+
+# openai-node, for the tests of its stream helper (tests/node_sdk): from npm into .cache/ (gitignored). The tests
+# install it themselves when it is missing; CI installs it first so that an unreachable registry fails loudly.
+node-sdk: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.node_sdk
+
 # Benchmarks are separate from tests: they report ratios measured side by side in one run.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks
@@ -39,9 +49,19 @@ fuzz: $(VENV)/.installed-dev
 	ML_INTERN_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ML_INTERN_FUZZ_SCENARIOS=$(FUZZ_SCENARIOS) ML_INTERN_FUZZ_RANDOM=1 \
 		$(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz $(PYTEST_ARGS)
 
+# Crash tests: kill -9 the server at random moments while clients stream, restart it, compare what they received
+# with the replay; then restart PostgreSQL under a running replica (this briefly interrupts every other user of
+# that cluster). Counts: make chaos CHAOS_SQLITE_TRIALS=30 CHAOS_PG_TRIALS=10 CHAOS_ARGS="--no-pg-restart".
+CHAOS_SQLITE_TRIALS ?= 30
+CHAOS_PG_TRIALS ?= 10
+chaos: $(VENV)/.installed-dev
+	mkdir -p var
+	$(BIN)/python -m chaos --sqlite-trials $(CHAOS_SQLITE_TRIALS) --pg-trials $(CHAOS_PG_TRIALS) \
+		--json var/chaos.json $(CHAOS_ARGS)
+
 # The local Hugging Face emulator, to try the server offline (see tests/emulator/README.md).
 emulator: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.emulator --port 9000
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .cache

@@ -7,6 +7,7 @@ spent when it ends). Costs are estimates; authoritative billing is the Hugging F
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,9 +44,24 @@ class Budget:
     def remaining_usd(self) -> float:
         return max(0.0, round(self.cap_usd - self.spent_usd - self.reserved_usd, 6))
 
-    def context(self) -> dict[str, float]:
+    def context(self, required_max_cost_usd: float | None = None) -> dict[str, float | None]:
+        """The budget as a pause shows it. ``required_max_cost_usd``: the smallest cap (whole cents) under which the
+        pending actions run when approved; None when the amount is not why the run paused (approving is enough).
+        Approving with a lower cap pauses again at once."""
         return {"max_cost_usd": self.cap_usd, "spent_usd": round(self.spent_usd, 6),
-                "reserved_usd": round(self.reserved_usd, 6), "remaining_usd": self.remaining_usd}
+                "reserved_usd": round(self.reserved_usd, 6), "remaining_usd": self.remaining_usd,
+                "required_max_cost_usd": required_max_cost_usd}
+
+    def cap_covering(self, estimate_usd: float) -> float | None:
+        """The smallest cap in whole cents that leaves ``estimate_usd`` within the remaining budget (and above the
+        spend so far), or None when the current cap already does."""
+        needed = self.spent_usd + self.reserved_usd + estimate_usd
+        if self.spent_usd < self.cap_usd and needed <= self.cap_usd:
+            return None
+        cents = math.ceil(round(needed * 100, 6))
+        if cents / 100 <= self.spent_usd:
+            cents += 1  # accrued spend reaching the cap pauses too: the cap must exceed it
+        return cents / 100
 
 
 class ApprovalRequired(Exception):
@@ -102,7 +118,7 @@ class BudgetGate:
             reason = ("accrued spend reached the cap" if budget.spent_usd >= budget.cap_usd
                       else "the next model call's estimate exceeds the remaining budget")
             raise ApprovalRequired([PendingAction(kind="model_call", estimate_usd=estimate, reason=reason)],
-                                   budget.context())
+                                   budget.context(budget.cap_covering(estimate)))
 
     async def check_tool_calls(self, calls: list[ToolCall], tools: dict[str, Tool],
                                make_context) -> dict[str, float]:
@@ -127,7 +143,7 @@ class BudgetGate:
                                          estimate_usd=estimate, reason=reason))
         budget = self.budget
         if unknown or total > budget.remaining_usd:
-            raise ApprovalRequired(pending, budget.context(), calls)
+            raise ApprovalRequired(pending, budget.context(budget.cap_covering(total)), calls)
         self.reserved_usd += total
         return reservations
 

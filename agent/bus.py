@@ -8,12 +8,14 @@ same flag, with an empty batch to end its wait, sends it back to the store when 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 MAX_QUEUED_BATCHES = 1024
+# Responses whose last published sequence number is remembered (the most recently published ones).
+MAX_TRACKED_RESPONSES = 4096
 
 
 @dataclass(eq=False)
@@ -67,6 +69,7 @@ class EventBus:
     _subscribers: dict[str, set[Subscription]] = field(default_factory=lambda: defaultdict(set))
     # Called with every committed batch published here (metrics), before subscribers get it.
     observer: Callable[[list[dict[str, Any]]], None] | None = None
+    _published: OrderedDict[str, int] = field(default_factory=OrderedDict)
 
     def subscribe(self, response_id: str) -> Subscription:
         sub = Subscription(response_id)
@@ -83,6 +86,11 @@ class EventBus:
     def publish(self, response_id: str, events: list[dict[str, Any]]) -> None:
         if self.observer is not None:
             self.observer(events)
+        if events:
+            self._published[response_id] = events[-1]["sequence_number"]
+            self._published.move_to_end(response_id)
+            if len(self._published) > MAX_TRACKED_RESPONSES:
+                self._published.popitem(last=False)
         for sub in self._subscribers.get(response_id, ()):
             if not sub.push(events):
                 sub.lagged = True
@@ -99,6 +107,10 @@ class EventBus:
         for subs in self._subscribers.values():
             for sub in subs:
                 _wake(sub)
+
+    def last_published(self, response_id: str) -> int:
+        """The sequence number of the last event of ``response_id`` published here (-1: none remembered)."""
+        return self._published.get(response_id, -1)
 
     def subscriber_count(self, response_id: str) -> int:
         return len(self._subscribers.get(response_id, ()))

@@ -49,6 +49,11 @@ class Completion:
         return self.finish_reason == "length" and not self.text.strip() and not self.tool_calls
 
 
+class MalformedStream(Exception):
+    """The reply is not the stream of chat-completion chunks it should be: a ``data:`` line that is not JSON, or a
+    chunk of the wrong shape. Its content is lost, so the answer cannot be trusted."""
+
+
 class StreamError(Exception):
     """An error object inside the stream (the provider failed after the headers were sent)."""
 
@@ -71,21 +76,39 @@ class ChunkReader:
     """Accumulates one streamed completion from its decoded chunks."""
 
     result: Completion = field(default_factory=Completion)
+    chunks: int = 0     # chunks decoded
+    done: bool = False  # ``data: [DONE]`` was read
     _calls: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the stream said it ended: a finish_reason, or ``[DONE]`` after at least one chunk. A stream cut
+        short (a proxy's clean close, an empty or HTML body) has neither, and its answer is partial."""
+        return self.result.finish_reason is not None or (self.done and self.chunks > 0)
 
     def feed_line(self, line: bytes) -> Delta | None:
         """One SSE line; returns the visible deltas it carried (None for anything else). ``[DONE]`` and comments
-        carry nothing."""
+        carry nothing. Raises MalformedStream for a chunk that cannot be read (its text would be lost)."""
         if not line.startswith(b"data:"):
             return None
         data = line[5:].strip()
-        if not data or data == b"[DONE]":
+        if not data:
+            return None
+        if data == b"[DONE]":
+            self.done = True
             return None
         try:
             chunk = orjson.loads(data)
         except orjson.JSONDecodeError:
-            return None  # a provider's stray non-JSON line is not worth failing a turn over
-        return self.feed(chunk) if isinstance(chunk, dict) else None
+            raise MalformedStream("a chunk of the stream is not valid JSON") from None
+        if not isinstance(chunk, dict):
+            raise MalformedStream("a chunk of the stream has an unexpected shape (not an object)")
+        self.chunks += 1
+        try:
+            return self.feed(chunk)
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+            # Fields of the wrong type (a number for the content, a string for the choices...).
+            raise MalformedStream(f"a chunk of the stream has an unexpected shape ({type(exc).__name__})") from None
 
     def feed(self, chunk: dict[str, Any]) -> Delta | None:
         if chunk.get("error") is not None:

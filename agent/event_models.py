@@ -75,6 +75,14 @@ class ResponseOutputItemDoneEvent(_ItemEvent):
     type: Literal["response.output_item.done"]
 
 
+class ResponseOutputItemDiscardedEvent(_Event):
+    """Extension: an item of a failed model attempt, already closed as incomplete, leaves ``output[]``."""
+
+    type: Literal["response.output_item.discarded"]
+    output_index: int = Field(ge=0)
+    item_id: str
+
+
 ContentPart = Annotated[Union[OutputText, ReasoningText], Field(discriminator="type")]
 
 
@@ -207,7 +215,7 @@ class ResponsePlanUpdatedEvent(_Event):
 StreamEvent = Annotated[Union[
     ResponseCreatedEvent, ResponseQueuedEvent, ResponseInProgressEvent, ResponseCompletedEvent,
     ResponseFailedEvent, ResponseIncompleteEvent, ResponseCancelledEvent,
-    ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent,
+    ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent, ResponseOutputItemDiscardedEvent,
     ResponseContentPartAddedEvent, ResponseContentPartDoneEvent,
     ResponseTextDeltaEvent, ResponseTextDoneEvent, ResponseReasoningTextDeltaEvent, ResponseReasoningTextDoneEvent,
     ResponseToolLogEvent, ResponseArtifactCreatedEvent, ResponseApprovalRequiredEvent, ResponseLlmCallEvent,

@@ -23,6 +23,8 @@ INCOMPLETE = "response.incomplete"
 CANCELLED = "response.cancelled"
 ITEM_ADDED = "response.output_item.added"
 ITEM_DONE = "response.output_item.done"
+# Extension: an item of a failed model attempt, closed as incomplete, leaves output[] (docs/contract-choices.md).
+ITEM_DISCARDED = "response.output_item.discarded"
 PART_ADDED = "response.content_part.added"
 PART_DONE = "response.content_part.done"
 TEXT_DELTA = "response.output_text.delta"
@@ -37,6 +39,12 @@ LLM_CALL = "response.llm_call"
 ACTION_COST = "response.action_cost"
 PLAN_UPDATED = "response.plan.updated"
 
+# The Responses spec's stream events (``ResponseStreamEvent`` types) this server emits, and its extensions
+# (README, "Streaming and resumption"). Every event is in exactly one of the two.
+STANDARD_EVENTS = frozenset({CREATED, QUEUED, IN_PROGRESS, COMPLETED, FAILED, INCOMPLETE, ITEM_ADDED, ITEM_DONE,
+                             PART_ADDED, PART_DONE, TEXT_DELTA, TEXT_DONE, REASONING_DELTA, REASONING_DONE})
+EXTENSION_EVENTS = frozenset({ITEM_DISCARDED, TOOL_LOG, ARTIFACT_CREATED, APPROVAL_REQUIRED, CANCELLED, LLM_CALL,
+                              ACTION_COST, PLAN_UPDATED})
 # Events carrying a full snapshot of the response (the OpenAI lifecycle events).
 SNAPSHOT_EVENTS = frozenset({CREATED, QUEUED, IN_PROGRESS, COMPLETED, FAILED, INCOMPLETE, CANCELLED})
 # After one of these the stream of a turn ends.
@@ -66,6 +74,24 @@ def event_json(event: dict[str, Any]) -> bytes:
     return event.json() if isinstance(event, WireEvent) else orjson.dumps(event)
 
 
+def standard_view(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The event as a standard-only stream (``stream_events: "standard"``) sends it, or None to leave it out.
+
+    Extension events are left out, except ``response.cancelled``: the spec has no cancel event, so the stream ends
+    with ``response.failed`` carrying the same (cancelled) response and sequence number. Everything else goes as
+    stored, with its stored sequence number: the numbers have gaps where extensions were left out, which both SDKs
+    accept, and a resumed stream's ``Last-Event-ID`` means the same in either view. A failed model attempt's items
+    go as they streamed, closed with status ``incomplete`` (only their ``response.output_item.discarded`` is left
+    out): the SDKs' accumulators need every item they saw added to be done, at an ``output_index`` never reused,
+    and the terminal event's response holds the final output without them."""
+    kind = event["type"]
+    if kind in STANDARD_EVENTS:
+        return event
+    if kind == CANCELLED:
+        return WireEvent({"type": FAILED, "response": event["response"], "sequence_number": event["sequence_number"]})
+    return None
+
+
 def snapshot_event(event_type: str, response: ResponseObject) -> dict[str, Any]:
     return {"type": event_type, "response": response.public()}
 
@@ -91,19 +117,26 @@ def apply(state: ResponseObject, event: dict[str, Any]) -> ResponseObject:
             raise EventRefused(f"{kind}: delta is not text")
         part.text += delta
     elif kind == ITEM_ADDED:
-        index = event["output_index"]
-        if index != len(state.output):
-            raise EventRefused(f"{kind}: output_index {index} is not the next slot ({len(state.output)})")
-        state.output.append(_item(event["item"]))
+        index, item = event["output_index"], _item(event["item"])
+        # An output_index is never reused (after a discard it is past the end of output[]).
+        if not isinstance(index, int) or index < len(state.output):
+            raise EventRefused(f"{kind}: output_index {index} is taken ({len(state.output)} items)")
+        if _find(state, item.id, index) is not None:
+            raise EventRefused(f"{kind}: item {item.id} was already added")
+        state.output.append(item)
     elif kind == ITEM_DONE:
-        index = event["output_index"]
         item = _item(event["item"])
-        current = _open_item(state, kind, index, item.id)
+        position, current = _open_item(state, kind, event["output_index"], item.id)
         if current.type != item.type:
             raise EventRefused(f"{kind}: a {item.type} item cannot close the {current.type} item {item.id}")
-        state.output[index] = item
+        state.output[position] = item
+    elif kind == ITEM_DISCARDED:
+        position = _find(state, event["item_id"], event["output_index"])
+        if position is None:
+            raise EventRefused(f"{kind}: no output item {event['item_id']!r}")
+        del state.output[position]
     elif kind == PART_ADDED:
-        target = _open_item(state, kind, event["output_index"], event["item_id"])
+        _, target = _open_item(state, kind, event["output_index"], event["item_id"])
         if not isinstance(target, (MessageItem, ReasoningItem)):
             raise EventRefused(f"{kind}: a {target.type} item has no content parts")
         if event["content_index"] != len(target.content):
@@ -170,25 +203,36 @@ def _item(raw: dict[str, Any]) -> MessageItem | McpCallItem | ReasoningItem:
     return model.model_validate(raw)
 
 
-def _open_item(state: ResponseObject, kind: str, index: Any,
-               item_id: Any) -> MessageItem | McpCallItem | ReasoningItem:
-    """The item at ``index``, which must be ``item_id`` and not yet done."""
+def _find(state: ResponseObject, item_id: Any, output_index: Any) -> int | None:
+    """Where item ``item_id`` is in output[]. That is its output_index unless an earlier item was discarded (an
+    output_index is never reused, so the items after it moved up): then search from the end, where the items
+    being streamed are."""
     output = state.output
-    if not isinstance(index, int) or not 0 <= index < len(output):
-        raise EventRefused(f"{kind}: no output item at index {index}")
-    item = output[index]
-    if item.id != item_id:
-        raise EventRefused(f"{kind}: output item {index} is {item.id}, not {item_id}")
+    if isinstance(output_index, int) and 0 <= output_index < len(output) and output[output_index].id == item_id:
+        return output_index
+    for position in range(len(output) - 1, -1, -1):
+        if output[position].id == item_id:
+            return position
+    return None
+
+
+def _open_item(state: ResponseObject, kind: str, index: Any,
+               item_id: Any) -> tuple[int, MessageItem | McpCallItem | ReasoningItem]:
+    """The position and the item ``item_id`` (addressed by ``index``), which must not be done yet."""
+    position = _find(state, item_id, index)
+    if position is None:
+        raise EventRefused(f"{kind}: no output item {item_id!r} (output_index {index})")
+    item = state.output[position]
     if item.status != "in_progress":
         raise EventRefused(f"{kind}: output item {item_id} is already {item.status}")
-    return item
+    return position, item
 
 
 def _part(state: ResponseObject, event: dict[str, Any],
           item_type: type | tuple[type, ...]) -> OutputText | ReasoningText:
     """The content part a text or reasoning event addresses: an open item of ``item_type``, a part it opened."""
     kind = event["type"]
-    item = _open_item(state, kind, event["output_index"], event["item_id"])
+    _, item = _open_item(state, kind, event["output_index"], event["item_id"])
     if not isinstance(item, item_type):
         raise EventRefused(f"{kind}: output item {item.id} is a {item.type} item")
     index = event["content_index"]

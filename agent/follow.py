@@ -56,15 +56,25 @@ class ResponseFollower:
             for event in batch:
                 yield event
 
-    async def subscribe_batches(self, response_id: str, *,
-                                starting_after: int = -1) -> AsyncIterator[list[dict[str, Any]] | None]:
+    async def subscribe_batches(self, response_id: str, *, starting_after: int = -1,
+                                known: list[dict[str, Any]] | None = None,
+                                ) -> AsyncIterator[list[dict[str, Any]] | None]:
         """Like ``subscribe``, a committed batch at a time (so a stream writes a group commit in one send).
-        Subscribes before replaying so nothing is missed; duplicates are dropped by sequence number."""
+        Subscribes before replaying so nothing is missed; duplicates are dropped by sequence number. ``known``:
+        committed events that follow ``starting_after``, sent without reading them back (of a turn running in
+        this process: whatever it published before this subscription is read from the store)."""
         sub = self.bus.subscribe(response_id)
         last = starting_after
         from_store = True
         idle_since = time.monotonic()
         try:
+            if known and known[0]["sequence_number"] == last + 1:
+                last = known[-1]["sequence_number"]
+                ended = _through_end(known)
+                yield ended or known
+                if ended:
+                    return
+                from_store = self.bus.last_published(response_id) > last
             while True:
                 if from_store:
                     found_any = False

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from agent.errors import Forbidden, Unauthorized, Unavailable
 from agent.settings import Settings
@@ -66,42 +66,88 @@ def bearer_token(authorization: str | None) -> str:
     return token
 
 
-def _has_scope(auth: dict[str, Any], username: str, scope: str) -> bool:
-    fine = auth.get("fineGrained") or {}
-    if scope in (fine.get("global") or []):
+class _Entity(BaseModel):
+    type: str | None = None
+    name: str | None = None
+
+
+class _ScopedPermissions(BaseModel):
+    entity: _Entity = Field(default_factory=_Entity)
+    permissions: list[str] | None = None
+
+
+class _FineGrained(BaseModel):
+    global_: list[str] | None = Field(None, alias="global")
+    scoped: list[_ScopedPermissions] | None = None
+
+
+class _AccessToken(BaseModel):
+    role: str | None = None
+    fineGrained: _FineGrained | None = None
+
+
+class _Auth(BaseModel):
+    accessToken: _AccessToken | None = None
+
+
+class _Org(BaseModel):
+    name: str | None = None
+
+
+class WhoAmIPayload(BaseModel):
+    """The parts of ``GET /api/whoami-v2`` the product relies on. The Hub always names the account: a reply
+    without an id or a name is not an answer about this token (every such token would share one owner)."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: str
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    orgs: list[_Org] | None = None
+    auth: _Auth | None = None
+
+
+def _has_scope(fine: _FineGrained, username: str, scope: str) -> bool:
+    if scope in (fine.global_ or []):
         return True
-    for entry in fine.get("scoped") or []:
-        entity = entry.get("entity") or {}
-        if entity.get("type") == "user" and entity.get("name") == username and scope in (entry.get("permissions") or []):
-            return True
-    return False
+    return any(entry.entity.type == "user" and entry.entity.name == username and scope in (entry.permissions or [])
+               for entry in fine.scoped or [])
 
 
-def _has_scope_anywhere(auth: dict[str, Any], scope: str) -> bool:
-    fine = auth.get("fineGrained") or {}
-    return scope in (fine.get("global") or []) or any(
-        scope in (entry.get("permissions") or []) for entry in fine.get("scoped") or [])
+def _has_scope_anywhere(fine: _FineGrained, scope: str) -> bool:
+    return scope in (fine.global_ or []) or any(scope in (entry.permissions or []) for entry in fine.scoped or [])
 
 
-def parse_whoami(payload: dict[str, Any]) -> _WhoAmI:
-    """Apply the product's rules to a whoami-v2 payload: user tokens only; what each token kind permits."""
-    if payload.get("type") != "user":
+def _malformed_reply() -> Unavailable:
+    # The Hub accepted the token (200) but said something it never says: an upstream fault, not the caller's —
+    # a 401 would tell a client to drop a token that may well be valid. Retrying later can help.
+    return Unavailable("The Hugging Face Hub sent an unexpected reply to token validation; retry shortly.",
+                       code="hub_unavailable")
+
+
+def parse_whoami(payload: Any) -> _WhoAmI:
+    """Apply the product's rules to a whoami-v2 payload: user tokens only; what each token kind permits.
+    A payload that is not a whoami reply (not an object, no type, no account id or name) is ``Unavailable``."""
+    try:
+        who = WhoAmIPayload.model_validate(payload)
+    except ValidationError:
+        raise _malformed_reply() from None
+    if who.type != "user":
         raise Forbidden("Organization tokens are not accepted: use a user access token.",
                         code="organization_token_not_supported")
-    username = str(payload.get("name") or "")
-    access = ((payload.get("auth") or {}).get("accessToken")) or {}
-    role = str(access.get("role") or "read")
+    access = (who.auth.accessToken if who.auth else None) or _AccessToken()
+    role = access.role or "read"
     if role == "fineGrained":
-        can_infer = _has_scope(access, username, INFERENCE_SCOPE)
-        can_write = _has_scope_anywhere(access, REPO_WRITE_SCOPE)
-        can_jobs = _has_scope_anywhere(access, JOB_WRITE_SCOPE)
+        fine = access.fineGrained or _FineGrained()
+        can_infer = _has_scope(fine, who.name, INFERENCE_SCOPE)
+        can_write = _has_scope_anywhere(fine, REPO_WRITE_SCOPE)
+        can_jobs = _has_scope_anywhere(fine, JOB_WRITE_SCOPE)
     else:
         # Classic tokens: read tokens can call Inference Providers; write tokens can also write and run jobs.
         can_infer = True
         can_write = can_jobs = role == "write"
     return _WhoAmI(
-        user_id=str(payload.get("id") or username), username=username, token_role=role,
-        orgs=tuple(str(o.get("name")) for o in payload.get("orgs") or [] if o.get("name")),
+        user_id=who.id, username=who.name, token_role=role,
+        orgs=tuple(o.name for o in who.orgs or [] if o.name),
         can_infer=can_infer, can_write_repos=can_write, can_run_jobs=can_jobs)
 
 
@@ -147,7 +193,8 @@ class IdentityResolver:
     async def _fetch(self, token: str) -> _WhoAmI:
         try:
             reply = await self.http.get(f"{self.settings.hub_url.rstrip('/')}/api/whoami-v2",
-                                        headers={"authorization": f"Bearer {token}"}, timeout=15.0)
+                                        headers={"authorization": f"Bearer {token}"},
+                                        timeout=self.settings.whoami_timeout_seconds)
         except httpx.HTTPError as exc:
             raise Unavailable(f"Could not reach the Hugging Face Hub to validate the token ({type(exc).__name__}).",
                               code="hub_unavailable") from None
@@ -159,4 +206,8 @@ class IdentityResolver:
         if reply.status_code >= 400:
             raise Unavailable(f"The Hugging Face Hub answered {reply.status_code} to token validation.",
                               code="hub_unavailable")
-        return parse_whoami(reply.json())
+        try:
+            payload = reply.json()
+        except ValueError:  # not JSON (an HTML error page from a proxy, a truncated body...)
+            raise _malformed_reply() from None
+        return parse_whoami(payload)

@@ -45,7 +45,7 @@ class _ItemStream:
     async def text(self, delta: str) -> None:
         if self.step == _CLOSED:
             item = self.new_item(f"{self.prefix}_{secrets.token_hex(12)}")
-            index = len(self.writer.state.output)
+            index = self.writer.next_output_index()
             self.writer.emit_deferred(ev.ITEM_ADDED, output_index=index, item=item.model_dump())
             self.item, self.index, self.step = item, index, _ITEM_ADDED
         if self.step == _ITEM_ADDED:
@@ -88,6 +88,15 @@ class _ItemStream:
         done = self.item.model_copy(update={"status": status, "content": content})
         self.writer.emit_deferred(ev.ITEM_DONE, output_index=self.index, item=done.model_dump())
         self.item, self.index, self.step, self.text_so_far = None, -1, _CLOSED, ""
+
+    async def discard(self) -> None:
+        """Close the item as incomplete, then take it out of the response: the model call that streamed it failed,
+        so its text is no part of the answer (the call is retried in new items, or the turn fails)."""
+        if self.step == _CLOSED:
+            return
+        item_id, index = self.item.id, self.index
+        await self.finish("incomplete")
+        await self.writer.emit(ev.ITEM_DISCARDED, output_index=index, item_id=item_id)
 
 
 class MessageStream(_ItemStream):

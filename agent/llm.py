@@ -15,15 +15,16 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import aiohttp
 import orjson
 
-from agent.chat_stream import ChunkReader, Completion, StreamError, ToolCall
+from agent.chat_stream import ChunkReader, Completion, MalformedStream, StreamError, ToolCall
 from agent.reasoning import ReasoningPolicy, render_history
 
-__all__ = ["Completion", "LlmError", "ModelClient", "RouterClient", "ToolCall", "stream_completion"]
+__all__ = ["Completion", "LlmError", "ModelClient", "ModelErrorCode", "RouterClient", "ToolCall", "stream_completion"]
 
 log = logging.getLogger("ml_intern.llm")
 
@@ -33,12 +34,28 @@ YIELD_EVERY_CHUNKS = 64
 MAX_ERROR_BODY_BYTES = 65_536
 
 
+class ModelErrorCode(StrEnum):
+    """Why a model call failed: the ``error.code`` of a turn that fails on it. Every reason is here, so that one
+    table can map them to the Responses API's error codes."""
+
+    RATE_LIMITED = "model_rate_limited"          # 429 (transient)
+    PROVIDER_ERROR = "model_provider_error"      # 5xx, or an error object inside the stream (transient)
+    RESPONSE_INVALID = "model_response_invalid"  # a 200 that is not a whole, well-formed stream (transient)
+    TIMEOUT = "model_timeout"                    # no byte within the read timeout (transient)
+    UNREACHABLE = "model_unreachable"            # no connection, or it was closed mid-reply (transient)
+    AUTH_FAILED = "model_auth_failed"            # 401
+    INSUFFICIENT_CREDITS = "insufficient_credits"  # 402
+    PERMISSION_DENIED = "inference_permission_denied"  # 403
+    REQUEST_INVALID = "model_request_invalid"    # any other 4xx
+
+
 class LlmError(Exception):
     """A model call failed. ``transient`` errors are worth retrying."""
 
-    def __init__(self, message: str, *, code: str, transient: bool, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, code: ModelErrorCode, transient: bool,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
-        self.code = code
+        self.code: str = code.value
         self.transient = transient
         self.retry_after = retry_after
 
@@ -128,15 +145,20 @@ async def stream_completion(client: ModelClient, *, model: str, messages: list[d
                         await asyncio.sleep(0)  # a long burst must not hold the loop (other streams, commits)
                     await _deliver(reader, lines[start:start + YIELD_EVERY_CHUNKS], on_text, on_reasoning)
             await _deliver(reader, [rest], on_text, on_reasoning)
+            if not reader.complete:
+                raise _unfinished(reply.content_type, reader)
     except StreamError as exc:
         transient = exc.status is None or exc.status == 429 or exc.status >= 500
-        raise LlmError(f"The inference provider failed mid-answer: {exc.message}", code="model_provider_error",
-                       transient=transient) from None
+        raise LlmError(f"The inference provider failed mid-answer: {exc.message}",
+                       code=ModelErrorCode.PROVIDER_ERROR, transient=transient) from None
+    except MalformedStream as exc:
+        raise LlmError(f"The inference router's reply was malformed: {exc}.", code=ModelErrorCode.RESPONSE_INVALID,
+                       transient=True) from None
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
-        raise LlmError("The model call timed out.", code="model_timeout", transient=True) from None
+        raise LlmError("The model call timed out.", code=ModelErrorCode.TIMEOUT, transient=True) from None
     except aiohttp.ClientError:
         raise LlmError("Could not reach the inference router (or it closed the stream).",
-                       code="model_unreachable", transient=True) from None
+                       code=ModelErrorCode.UNREACHABLE, transient=True) from None
     result = reader.finish()
     result.duration_ms = int((time.monotonic() - started) * 1000)
     return result
@@ -145,13 +167,13 @@ async def stream_completion(client: ModelClient, *, model: str, messages: list[d
 async def _deliver(reader: ChunkReader, lines: list[bytes], on_text: Callable[[str], Awaitable[None]],
                    on_reasoning: Callable[[str], Awaitable[None]] | None) -> None:
     """Feed ``lines`` to ``reader`` and pass on their visible deltas, consecutive ones of a kind joined, in order.
-    An error object among them is raised after the deltas that came before it were passed on."""
+    An error object or a malformed chunk among them is raised after the deltas that came before it were passed on."""
     segments: list[tuple[str, str]] = []
-    failure: StreamError | None = None
+    failure: StreamError | MalformedStream | None = None
     for line in lines:
         try:
             delta = reader.feed_line(line)
-        except StreamError as exc:
+        except (StreamError, MalformedStream) as exc:
             failure = exc
             break
         if delta is None:
@@ -171,6 +193,17 @@ async def _deliver(reader: ChunkReader, lines: list[bytes], on_text: Callable[[s
         raise failure
 
 
+def _unfinished(content_type: str, reader: ChunkReader) -> LlmError:
+    """A 200 whose body ended without saying the answer was complete: what it was instead."""
+    if content_type != "text/event-stream":
+        what = f"answered 200 with {content_type or 'no content type'} instead of an event stream"
+    elif not reader.chunks:
+        what = "answered 200 with an empty stream"
+    else:
+        what = "ended the stream before the answer was complete (no finish_reason, no [DONE])"
+    return LlmError(f"The inference router {what}.", code=ModelErrorCode.RESPONSE_INVALID, transient=True)
+
+
 async def _status_error(reply: aiohttp.ClientResponse) -> LlmError:
     raw = await reply.content.read(MAX_ERROR_BODY_BYTES)
     return classify_status(reply.status, _detail(raw), reply.headers.get("retry-after"))
@@ -179,19 +212,20 @@ async def _status_error(reply: aiohttp.ClientResponse) -> LlmError:
 def classify_status(status: int, detail: str, retry_after: str | None = None) -> LlmError:
     if status == 429:
         delay = float(retry_after) if retry_after and retry_after.replace(".", "", 1).isdigit() else None
-        return LlmError(f"The inference router is rate-limiting this account: {detail}", code="model_rate_limited",
-                        transient=True, retry_after=delay)
+        return LlmError(f"The inference router is rate-limiting this account: {detail}",
+                        code=ModelErrorCode.RATE_LIMITED, transient=True, retry_after=delay)
     if status >= 500:
-        return LlmError(f"The inference provider failed ({status}): {detail}", code="model_provider_error",
+        return LlmError(f"The inference provider failed ({status}): {detail}", code=ModelErrorCode.PROVIDER_ERROR,
                         transient=True)
     if status == 401:
-        return LlmError("The inference router rejected the token.", code="model_auth_failed", transient=False)
+        return LlmError("The inference router rejected the token.", code=ModelErrorCode.AUTH_FAILED, transient=False)
     if status == 402:
-        return LlmError(f"Inference billing failed: {detail}", code="insufficient_credits", transient=False)
-    if status == 403:
-        return LlmError(f"The token may not call this model: {detail}", code="inference_permission_denied",
+        return LlmError(f"Inference billing failed: {detail}", code=ModelErrorCode.INSUFFICIENT_CREDITS,
                         transient=False)
-    return LlmError(f"The model rejected the request ({status}): {detail}", code="model_request_invalid",
+    if status == 403:
+        return LlmError(f"The token may not call this model: {detail}", code=ModelErrorCode.PERMISSION_DENIED,
+                        transient=False)
+    return LlmError(f"The model rejected the request ({status}): {detail}", code=ModelErrorCode.REQUEST_INVALID,
                     transient=False)
 
 

@@ -16,6 +16,7 @@ from agent import events as ev
 from agent.budget import BudgetGate
 from agent.context import compact
 from agent.costs import TokenPrice
+from agent.failures import RunFailure
 from agent.item_streams import MessageStream, ReasoningStream
 from agent.llm import (
     CallOptions,
@@ -26,7 +27,14 @@ from agent.llm import (
     stream_completion,
 )
 from agent.metrics import Metrics
-from agent.models import TOOL_OUTPUT_LIMIT_BYTES, McpCallItem, ReasoningParam
+from agent.models import (
+    MCP_INVALID_PARAMS,
+    TOOL_OUTPUT_LIMIT_BYTES,
+    McpCallItem,
+    McpProtocolError,
+    McpToolExecutionError,
+    ReasoningParam,
+)
 from agent.reasoning import policy_for
 from agent.redact import redact_text
 from agent.settings import Settings
@@ -46,9 +54,11 @@ MIN_RETRY_OUTPUT_TOKENS = 8_192
 
 
 class TurnFailed(Exception):
+    """The turn fails: ``code`` is the precise reason (a ``RunFailure`` or an ``llm.ModelErrorCode``)."""
+
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.code = str(code)
         self.message = message
 
 
@@ -65,13 +75,27 @@ class Resume:
     feedback: str | None = None
 
 
+# The share of a cut tool output kept from its start; the rest comes from its end, where a log's outcome (the
+# error, the final metrics) is.
+TRUNCATED_HEAD_SHARE = 1 / 3
+
+
 def truncate_bytes(text: str, limit: int = TOOL_OUTPUT_LIMIT_BYTES) -> str:
-    """Cut to ``limit`` UTF-8 bytes with a marker (output[] items are bounded; the full text streams as tool_log)."""
+    """Cut to at most ``limit`` UTF-8 bytes, keeping the head and the tail with a marker between (output[] items
+    are bounded; the full text streams as response.tool_log)."""
     raw = text.encode()
     if len(raw) <= limit:
         return text
-    marker = f"\n…[truncated to {limit} bytes; full output streamed as response.tool_log]"
-    return raw[: limit - len(marker.encode())].decode(errors="ignore") + marker
+
+    def marker(omitted: int) -> str:
+        return f"\n…[{omitted} bytes omitted; the full output streamed as response.tool_log]…\n"
+
+    keep = limit - len(marker(len(raw)).encode())  # sized for the most digits the count can have
+    head_bytes = int(keep * TRUNCATED_HEAD_SHARE)
+    # Cut on character boundaries: a split UTF-8 sequence is dropped, never shown as a replacement character.
+    head = raw[:head_bytes].decode(errors="ignore")
+    tail = raw[len(raw) - (keep - head_bytes):].decode(errors="ignore")
+    return head + marker(len(raw) - len(head.encode()) - len(tail.encode())) + tail
 
 
 @dataclass
@@ -111,14 +135,14 @@ class AgentLoop:
                 await self.writer.flush()
                 return
             await self._gated_tools(completion.tool_calls, messages, by_name)
-        raise TurnFailed("max_iterations_exceeded",
+        raise TurnFailed(RunFailure.MAX_ITERATIONS,
                          f"The agent reached its bound of {self.settings.max_iterations} model calls without a final "
                          "answer. Continue with a new request chained by previous_response_id.")
 
     async def _resume(self, resume: Resume, messages: list[dict[str, Any]], by_name: dict[str, Tool]) -> None:
         if not resume.tool_calls:
             if not resume.approve:
-                raise TurnFailed("approval_denied", "Spending beyond the budget was denied"
+                raise TurnFailed(RunFailure.APPROVAL_DENIED, "Spending beyond the budget was denied"
                                  + (f": {resume.feedback}" if resume.feedback else "."))
             return  # the next model call is gated again with the (possibly raised) cap
         if resume.approve:
@@ -128,6 +152,12 @@ class AgentLoop:
             return
         denial = "The user denied this action." + (f" Their feedback: {resume.feedback}" if resume.feedback else "")
         for call in resume.tool_calls:
+            # Shown in output[] as a failed call whose error is what the agent read: never run, but asked for.
+            item = McpCallItem(id=f"mcp_{secrets.token_hex(12)}", name=call.name, arguments=call.arguments)
+            index = self.writer.next_output_index()
+            await self.writer.emit(ev.ITEM_ADDED, output_index=index, item=item.model_dump())
+            denied = item.model_copy(update={"status": "failed", "error": McpToolExecutionError.of(denial)})
+            await self.writer.emit(ev.ITEM_DONE, output_index=index, item=denied.model_dump())
             message = {"role": "tool", "tool_call_id": call.id, "content": denial}
             messages.append(message)
             self.writer.add_transcript(message)
@@ -184,8 +214,10 @@ class AgentLoop:
                     self.llm, model=self.model, messages=messages, tools=schemas, on_text=on_text,
                     on_reasoning=on_reasoning, policy=policy, options=options))
             except LlmError as exc:
-                await thought.finish("incomplete")
-                await stream.finish("incomplete")
+                # A failed attempt's text, shown as it streamed, is void: its items leave the response (the
+                # history never had it: only a completed call's message is added).
+                await thought.discard()
+                await stream.discard()
                 errors += 1
                 retryable = exc.transient and errors < self.settings.llm_max_attempts
                 await self.writer.emit(f"{ev.LLM_CALL}", model=self.model, attempt=attempt, status="error",
@@ -216,7 +248,7 @@ class AgentLoop:
             if not trapped:
                 return completion
             if not retry:
-                raise TurnFailed("reasoning_budget_exhausted",
+                raise TurnFailed(RunFailure.REASONING_BUDGET,
                                  f"The model spent its whole output budget ({completion.output_tokens} tokens) on "
                                  "reasoning and gave no answer, "
                                  f"{budget_retries + 1} time(s). Ask a narrower question, lower reasoning.effort, or "
@@ -255,7 +287,7 @@ class AgentLoop:
         items = []
         for call in calls:
             item = McpCallItem(id=f"mcp_{secrets.token_hex(12)}", name=call.name, arguments=call.arguments)
-            index = len(self.writer.state.output)
+            index = self.writer.next_output_index()
             await self.writer.emit(ev.ITEM_ADDED, output_index=index, item=item.model_dump())
             items.append((item, index))
         # Independent calls run concurrently; each reports its own item as it finishes.
@@ -296,10 +328,15 @@ class AgentLoop:
         output = self._guard_repetition(call, output)
         if len(output.encode()) > TOOL_OUTPUT_LIMIT_BYTES:
             await self.writer.emit(ev.TOOL_LOG, item_id=item.id, output_index=index, text=output)
-        done = item.model_copy(update={
-            "output": None if failed else truncate_bytes(output),
-            "error": truncate_bytes(output) if failed else None,
-            "status": "failed" if failed else "completed"})
+        shown = truncate_bytes(output)
+        error: McpProtocolError | McpToolExecutionError | None = None
+        if failed:
+            # An unknown tool never reached one (what an MCP server answers as a protocol error); any other
+            # failure is the tool's result.
+            error = (McpProtocolError(code=MCP_INVALID_PARAMS, message=shown) if tool is None
+                     else McpToolExecutionError.of(shown))
+        done = item.model_copy(update={"output": None if failed else shown, "error": error,
+                                       "status": "failed" if failed else "completed"})
         await self.writer.emit(ev.ITEM_DONE, output_index=index, item=done.model_dump())
         return output
 
@@ -312,7 +349,7 @@ class AgentLoop:
         self._repeats[key] += 1
         seen = self._repeats[key]
         if seen >= 2 * REPEAT_WARN:
-            raise TurnFailed("repetition_detected",
+            raise TurnFailed(RunFailure.REPETITION,
                              f"The agent repeated {call.name} with the same arguments and result {seen} times.")
         if seen >= REPEAT_WARN:
             return (output + f"\n\n[note: this is call {seen} of {call.name} with identical arguments and the same "

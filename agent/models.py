@@ -83,6 +83,10 @@ INCLUDABLE = ("reasoning.encrypted_content", "message.output_text.logprobs", "fi
               "computer_call_output.output.image_url", "code_interpreter_call.outputs")
 
 
+# Which events a stream sends: every event, or only the Responses spec's (``events.standard_view``).
+StreamEvents = Literal["all", "standard"]
+
+
 class CreateResponseRequest(BaseModel):
     """``POST /v1/responses``. Unknown parameters are rejected, as OpenAI does. Strict: a boolean is true or false
     and a number is a JSON number (``0``, ``"yes"``, ``"3"`` are refused, as /openapi.json documents the types)."""
@@ -95,13 +99,13 @@ class CreateResponseRequest(BaseModel):
     background: bool = False
     stream: bool = False
     previous_response_id: str | None = Field(None, pattern=RESPONSE_ID_PATTERN)
-    max_cost_usd: float | None = Field(None, gt=0, le=500)
+    max_cost_usd: float | None = Field(None, gt=0, le=500, allow_inf_nan=False)
     instructions: str | None = Field(None, max_length=MAX_INSTRUCTIONS_CHARS)
-    wait_timeout_seconds: float = Field(DEFAULT_WAIT_TIMEOUT_SECONDS, ge=1, le=3600)
+    wait_timeout_seconds: float = Field(DEFAULT_WAIT_TIMEOUT_SECONDS, ge=1, le=3600, allow_inf_nan=False)
     metadata: dict[str, str] | None = None
     # OpenAI parameters accepted for compatibility and echoed back.
-    temperature: float | None = Field(None, ge=0, le=2)
-    top_p: float | None = Field(None, ge=0, le=1)
+    temperature: float | None = Field(None, ge=0, le=2, allow_inf_nan=False)
+    top_p: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     parallel_tool_calls: bool = True
     tool_choice: Literal["auto"] = "auto"
     tools: list[Any] = Field(default_factory=list, max_length=0)
@@ -110,6 +114,9 @@ class CreateResponseRequest(BaseModel):
     user: str | None = Field(None, max_length=256)
     reasoning: ReasoningParam | None = None
     include: list[Literal[INCLUDABLE]] | None = Field(None, max_length=len(INCLUDABLE))  # type: ignore[valid-type]
+    # Extension: "standard" streams only the spec's event types (for SDK stream helpers); kept on the response, so
+    # resumed streams of it default to the same.
+    stream_events: StreamEvents = "all"
 
     @field_validator("metadata")
     @classmethod
@@ -143,7 +150,7 @@ class ApprovalRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     approve: bool
-    new_max_cost_usd: float | None = Field(None, gt=0, le=500)
+    new_max_cost_usd: float | None = Field(None, gt=0, le=500, allow_inf_nan=False)
     feedback: str | None = Field(None, max_length=MAX_INSTRUCTIONS_CHARS)
 
 
@@ -171,8 +178,49 @@ class MessageItem(BaseModel):
     content: list[OutputText] = Field(default_factory=list)
 
 
+class TextContent(BaseModel):
+    """A text block of a tool result (MCP's ``TextContent``)."""
+
+    type: Literal["text"] = "text"
+    text: str
+
+
+class McpProtocolError(BaseModel):
+    """The call never reached a tool: the agent named a tool that does not exist (JSON-RPC ``code``)."""
+
+    type: Literal["mcp_protocol_error"] = "mcp_protocol_error"
+    code: int
+    message: str
+
+
+class McpToolExecutionError(BaseModel):
+    """The tool ran and failed, or the caller denied it: ``content`` is the result the agent read."""
+
+    type: Literal["mcp_tool_execution_error"] = "mcp_tool_execution_error"
+    content: list[TextContent]
+
+    @classmethod
+    def of(cls, text: str) -> "McpToolExecutionError":
+        return cls(content=[TextContent(text=text)])
+
+
+McpCallError = Annotated[Union[McpProtocolError, McpToolExecutionError], Field(discriminator="type")]
+# JSON-RPC "Invalid params", what an MCP server answers for an unknown tool.
+MCP_INVALID_PARAMS = -32602
+
+
+def error_text(error: McpProtocolError | McpToolExecutionError | None) -> str | None:
+    """The error of a tool call as one text (what the agent read)."""
+    if error is None:
+        return None
+    if isinstance(error, McpProtocolError):
+        return error.message
+    return "".join(block.text for block in error.content)
+
+
 class McpCallItem(BaseModel):
-    """A server-side tool call: the caller does not execute it. Shape of OpenAI's ``mcp_call`` item."""
+    """A server-side tool call: the caller does not execute it. Shape of OpenAI's ``mcp_call`` item; ``error`` is
+    the spec's object form (null when the call succeeded)."""
 
     id: str
     type: Literal["mcp_call"] = "mcp_call"
@@ -180,8 +228,14 @@ class McpCallItem(BaseModel):
     name: str
     arguments: str
     output: str | None = None
-    error: str | None = None
+    error: McpCallError | None = None
     status: Literal["in_progress", "completed", "failed", "incomplete"] = "in_progress"
+
+    @field_validator("error", mode="before")
+    @classmethod
+    def _stored_text(cls, value: Any) -> Any:
+        # Responses stored by earlier versions hold the error as a plain string.
+        return McpToolExecutionError.of(value) if isinstance(value, str) else value
 
 
 class ReasoningText(BaseModel):
@@ -229,9 +283,27 @@ class Usage(BaseModel):
     session_cost_usd: float = 0.0
 
 
+# The Responses spec's ``ResponseErrorCode`` values a run's failure maps to (agent/failures.py holds the table).
+ResponseErrorCode = Literal["server_error", "rate_limit_exceeded", "invalid_prompt"]
+
+
 class ResponseError(BaseModel):
-    code: str
+    """Why a run failed: ``code`` is one of the spec's codes; ``type`` (the spec's free-text "original error type")
+    is the precise reason, e.g. ``model_provider_error`` or ``max_iterations_exceeded``."""
+
+    code: ResponseErrorCode
     message: str
+    type: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_reason(cls, value: Any) -> Any:
+        # Responses stored by earlier versions hold the precise reason as ``code`` and no ``type``.
+        if isinstance(value, dict) and "type" not in value and "code" in value:
+            from agent.failures import spec_code  # the table imports this module
+
+            return {**value, "code": spec_code(value["code"]), "type": value["code"]}
+        return value
 
 
 class IncompleteDetails(BaseModel):
@@ -288,6 +360,7 @@ class ResponseObject(BaseModel):
     max_cost_usd: float = DEFAULT_MAX_COST_USD
     artifacts: list[dict[str, Any]] = Field(default_factory=list)
     pending_approval: dict[str, Any] | None = None
+    stream_events: StreamEvents = "all"
     # The agent's latest plan ([{title, status}]) in this response, when it wrote one.
     plan: list[dict[str, str]] | None = None
 

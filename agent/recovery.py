@@ -7,7 +7,6 @@ bulk (``Store.settle_stale``)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +37,7 @@ class Settlement:
     event: dict[str, Any]
 
 
-def settled_snapshot(snapshot: dict[str, Any], status: str, *, reason: str | None, now: float) -> dict[str, Any]:
+def settled_snapshot(snapshot: dict[str, Any], status: str, *, reason: str | None) -> dict[str, Any]:
     """``events.with_status`` on the stored (public) JSON: the response moved to a settled ``status``, items cut
     off by the stop marked incomplete."""
     settled = dict(snapshot)
@@ -47,19 +46,19 @@ def settled_snapshot(snapshot: dict[str, Any], status: str, *, reason: str | Non
                          for item in snapshot.get("output") or []]
     settled["error"] = None
     settled["incomplete_details"] = {"reason": reason} if reason else None
-    settled["completed_at"] = int(now)
+    # Recovery settles as incomplete or cancelled: the spec sets completed_at only on a completed response.
+    settled["completed_at"] = None
     if status != "incomplete":
         settled["pending_approval"] = None
     return settled
 
 
-def settlement(turn: StaleTurn, now: float | None = None) -> Settlement:
-    now = time.time() if now is None else now
+def settlement(turn: StaleTurn) -> Settlement:
     if turn.cancel_requested:  # the caller asked to cancel it before its owner died: honour that
         status, event_type, reason = "cancelled", ev.CANCELLED, None
     else:
         status, event_type, reason = "incomplete", ev.INCOMPLETE, "server_restart"
-    snapshot = settled_snapshot(turn.snapshot, status, reason=reason, now=now)
+    snapshot = settled_snapshot(turn.snapshot, status, reason=reason)
     event = ev.WireEvent({"type": event_type, "response": snapshot, "sequence_number": turn.last_sequence + 1})
     return Settlement(response_id=turn.response_id, expected_last_sequence=turn.last_sequence, status=status,
                       snapshot=snapshot, event=event)

@@ -55,7 +55,8 @@ from agent.settings import Settings
 from agent.snapshot_cache import CachedSnapshot, TerminalSnapshots
 from agent.store import migrate
 from agent.store.notify import PgListener
-from agent.store.store import LiveSessionLimit, SequenceConflict, Store
+from agent.store.store import LiveLimits, LiveSessionLimit, SequenceConflict, Store
+from agent.store.summaries import ResponseSummary
 from agent.store.tables import ResponseRow, SessionRow
 from agent.tools import Tool, default_tools
 from agent.tools.code_mode import MontyRunner
@@ -169,7 +170,7 @@ class AgentService:
         stale = await self.store.stale_turns(self.replica_id, now, all_foreign=self.store.is_sqlite)
         settled = 0
         for start in range(0, len(stale), RECOVERY_CHUNK):
-            chunk = [settlement(turn, now) for turn in stale[start:start + RECOVERY_CHUNK]]
+            chunk = [settlement(turn) for turn in stale[start:start + RECOVERY_CHUNK]]
             for done in await self.store.settle_stale(chunk):
                 self.bus.publish(done.response_id, [done.event])  # streams following it end now
                 settled += 1
@@ -239,6 +240,19 @@ class AgentService:
 
     async def submit(self, identity: Identity, request: CreateResponseRequest, *,
                      idempotency_key: str | None = None) -> ResponseObject:
+        response, _ = await self._submit(identity, request, idempotency_key)
+        return response
+
+    async def submit_streaming(self, identity: Identity, request: CreateResponseRequest, *,
+                               idempotency_key: str | None = None) -> AsyncIterator[list[dict[str, Any]] | None]:
+        """``submit``, then the new response's event stream (refusals are raised before it starts). The opening
+        events were committed with the response: the stream starts with them instead of reading them back."""
+        response, opening = await self._submit(identity, request, idempotency_key)
+        return self.follower.subscribe_batches(response.id, starting_after=-1, known=opening)
+
+    async def _submit(self, identity: Identity, request: CreateResponseRequest,
+                      idempotency_key: str | None) -> tuple[ResponseObject, list[dict[str, Any]]]:
+        """The response, and the events committed with it (none for an idempotent repeat: it is not new)."""
         self._refuse_when_draining()
         # Every check of the request comes before a repeated key replays its first response: a bad request is
         # refused, key or not.
@@ -253,18 +267,18 @@ class AgentService:
                                      code="invalid_idempotency_key", param="Idempotency-Key")
             existing = await self.store.find_idempotent(identity.user_id, idempotency_key)
             if existing is not None:
-                return ResponseObject.model_validate(existing.snapshot)
+                return ResponseObject.model_validate(existing.snapshot), []
         async with self._owner_lock(identity.user_id):
             try:
-                row, session, new_messages = await self._create(identity, request, idempotency_key)
+                row, session, new_messages, opening = await self._create(identity, request, idempotency_key)
             except IntegrityError:
                 if idempotency_key is None:
                     raise
                 existing = await self.store.find_idempotent(identity.user_id, idempotency_key)
                 assert existing is not None
-                return ResponseObject.model_validate(existing.snapshot)
+                return ResponseObject.model_validate(existing.snapshot), []
             await self._start_turn(identity, row, session, request, new_messages)
-        return ResponseObject.model_validate(row.snapshot)
+        return ResponseObject.model_validate(row.snapshot), opening
 
     async def _create(self, identity: Identity, request: CreateResponseRequest, idempotency_key: str | None):
         now = time.time()
@@ -282,14 +296,13 @@ class AgentService:
                                  max_cost_usd=request.max_cost_usd or DEFAULT_MAX_COST_USD,
                                  head_response_id=response_id, created_at=now, updated_at=now)
             new_session = session
-        await self._check_capacity(identity)
         cap = request.max_cost_usd if request.max_cost_usd is not None else session.max_cost_usd
         snapshot = ResponseObject(
             id=response_id, created_at=int(now), model=session.model, status="queued",
             instructions=request.instructions, metadata=request.metadata or {}, temperature=request.temperature,
             top_p=request.top_p, parallel_tool_calls=request.parallel_tool_calls, background=request.background,
             previous_response_id=request.previous_response_id, user=request.user, reasoning=request.reasoning,
-            session_id=session.id,
+            session_id=session.id, stream_events=request.stream_events,
             max_cost_usd=cap, usage=Usage(session_cost_usd=session.spent_usd))
         # Nothing stored holds the caller's token (or a token-shaped string), wherever the caller put it.
         caller_secrets = (identity.secret(),)
@@ -308,14 +321,17 @@ class AgentService:
             moved = await self.store.create_response(
                 row, [created, queued], stored_messages, new_session=new_session,
                 expected_head=session.head_response_id, session_updates={"max_cost_usd": cap},
-                live_limit=self.settings.max_live_sessions_per_account)
-        except LiveSessionLimit:  # a concurrent submit on another replica took the last slot
-            raise self._too_many_live_sessions() from None
+                limits=LiveLimits(per_account=self.settings.max_live_sessions_per_account,
+                                  server=self.settings.max_live_sessions_global))
+        except LiveSessionLimit as limit:
+            if limit.scope == "account":
+                raise self._too_many_live_sessions() from None
+            raise RateLimited("The server is at capacity; retry shortly.", code="server_at_capacity") from None
         if not moved:
             raise Conflict("This session is already processing another request.", code="session_busy",
                            param="previous_response_id", retryable=False)
         session.max_cost_usd = cap
-        return row, session, new_messages
+        return row, session, new_messages, [created, queued]
 
     async def _ensure_idle(self, session: SessionRow) -> None:
         if session.head_response_id is None:
@@ -332,13 +348,6 @@ class AgentService:
                            f"(POST /v1/responses/{head.id}/approvals).", code="session_paused",
                            param="previous_response_id", retryable=False)
 
-    async def _check_capacity(self, identity: Identity) -> None:
-        mine, everyone = await self.store.live_session_counts(identity.user_id)
-        if mine >= self.settings.max_live_sessions_per_account:
-            raise self._too_many_live_sessions()
-        if everyone >= self.settings.max_live_sessions_global:
-            raise RateLimited("The server is at capacity; retry shortly.", code="server_at_capacity")
-
     def _too_many_live_sessions(self) -> RateLimited:
         return RateLimited(f"This account already has {self.settings.max_live_sessions_per_account} live sessions "
                            "(a turn queued or running). Wait for one to finish or cancel one.",
@@ -352,7 +361,8 @@ class AgentService:
         writer = TurnWriter(self.store, self.bus, row, flush_ms=self.settings.delta_flush_ms,
                             snapshot_ms=self.settings.snapshot_interval_ms,
                             session_spent_usd=session.spent_usd, transcript_length=len(new_messages),
-                            lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),))
+                            lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),),
+                            store_retry_seconds=self.settings.store_retry_seconds)
         runtime.turn = asyncio.create_task(self.runner.run(
             writer, runtime, model=session.model, previous_response_id=request.previous_response_id,
             new_messages=new_messages, temperature=request.temperature, top_p=request.top_p,
@@ -418,10 +428,15 @@ class AgentService:
         async for batch in self.follower.subscribe_batches(response_id, starting_after=starting_after):
             yield batch
 
-    async def stream_created(self, response: ResponseObject) -> AsyncIterator[list[dict[str, Any]] | None]:
-        """The event stream of a response ``submit`` just returned to the caller (who owns it: no lookup)."""
-        async for batch in self.follower.subscribe_batches(response.id, starting_after=-1):
-            yield batch
+    async def recent_responses(self, identity: Identity, *, limit: int = 50,
+                               after: str | None = None) -> list[ResponseSummary]:
+        """The caller's responses, newest first (never another account's); ``after``: the last id of the
+        previous page."""
+        before = None
+        if after is not None:
+            row = await self._owned_response(identity, after)
+            before = (row.created_at, row.id)
+        return await self.store.recent_responses(identity.user_id, limit=min(max(limit, 1), 100), before=before)
 
     async def list_artifacts(self, identity: Identity, *, response_id: str | None = None,
                              session_id: str | None = None) -> list[dict[str, Any]]:
@@ -508,7 +523,9 @@ class AgentService:
             writer = TurnWriter(self.store, self.bus, current, flush_ms=self.settings.delta_flush_ms,
                                 snapshot_ms=self.settings.snapshot_interval_ms,
                                 session_spent_usd=session.spent_usd, transcript_length=len(transcript),
-                                lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),))
+                                lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),),
+                                discarded_items=await self.store.count_events(response_id, ev.ITEM_DISCARDED),
+                                store_retry_seconds=self.settings.store_retry_seconds)
             if new_max_cost_usd is not None:
                 writer.state.max_cost_usd = new_max_cost_usd
             await writer.set_status("in_progress")

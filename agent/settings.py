@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     max_live_sessions_global: int = Field(200, ge=1)
     idle_eviction_seconds: float = Field(900.0, gt=0)
     whoami_cache_seconds: float = Field(300.0, ge=0)
+    # How long token validation waits for the Hub before answering 503 hub_unavailable.
+    whoami_timeout_seconds: float = Field(15.0, gt=0)
 
     # The agent loop's bounds.
     max_iterations: int = Field(40, ge=1)
@@ -71,12 +73,17 @@ class Settings(BaseSettings):
 
     # Turn leases (multi-replica): a replica heartbeats the turns it owns; an expired lease means a dead owner.
     lease_seconds: float = Field(30.0, gt=1)
+    # How long a turn waits at a durable step for an unreachable database (a PostgreSQL restart, a failover)
+    # before it fails with store_unavailable; streamed output is kept and committed once the database is back.
+    store_retry_seconds: float = Field(60.0, gt=0)
     # How often a quiet stream re-reads the store on PostgreSQL while LISTEN is up (1 s otherwise).
     store_poll_seconds: float = Field(LISTENING_STORE_POLL_SECONDS, gt=0)
 
     # MCP transport security: Host / Origin allow-lists (loopback by default).
     mcp_allowed_hosts: tuple[str, ...] = ("127.0.0.1:*", "localhost:*", "[::1]:*")
     mcp_allowed_origins: tuple[str, ...] = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
+    # While an MCP tool waits on a run, a "still working" progress notification after this many quiet seconds.
+    mcp_progress_heartbeat_seconds: float = Field(10.0, gt=0)
 
     log_level: str = "info"
     # "text" or "json" (one object per line with response_id and session_id, for log pipelines).

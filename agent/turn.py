@@ -13,11 +13,13 @@ from agent import log_context
 from agent.budget import ApprovalRequired, BudgetGate
 from agent.context import patch_dangling_tool_calls
 from agent.costs import PriceCatalog
+from agent.failures import RunFailure, run_error
 from agent.loop import AgentLoop, Resume, TurnCancelled, TurnFailed
 from agent.metrics import Metrics
-from agent.models import Artifact, IncompleteDetails, ReasoningParam, ResponseError
+from agent.models import Artifact, IncompleteDetails, ReasoningParam
 from agent.runtime import SessionRuntime
 from agent.settings import Settings
+from agent.store.outage import StoreUnavailable, is_outage
 from agent.store.store import Store
 from agent.tools import Tool, ToolContext, ToolFailure
 from agent.tools.base import ModelAccess
@@ -124,16 +126,23 @@ class TurnRunner:
         except TurnCancelled:
             await writer.set_status("cancelled")
         except TurnFailed as exc:
-            await writer.set_status("failed", error=ResponseError(code=exc.code, message=exc.message))
+            await writer.set_status("failed", error=run_error(exc.code, exc.message))
         except asyncio.CancelledError:
             # The process is shutting down: leave a resumable marker, as a crash would after recovery.
             await asyncio.shield(writer.set_status(
                 "incomplete", incomplete=IncompleteDetails(reason="server_restart")))
             raise
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, StoreUnavailable) or is_outage(exc):
+                # Recorded once the database is back (the writer waits for it again), after everything emitted.
+                log.warning("turn %s stopped: the database is unreachable (%s)", writer.response_id, exc)
+                await writer.set_status("failed", error=run_error(
+                    RunFailure.STORE_UNAVAILABLE, "The database was unreachable for too long; the turn was "
+                    "stopped. Continue it with a new request chained by previous_response_id."))
+                return
             log.exception("turn %s crashed", writer.response_id)
-            await writer.set_status("failed", error=ResponseError(
-                code="server_error", message="The agent runtime failed unexpectedly; the turn was stopped."))
+            await writer.set_status("failed", error=run_error(
+                RunFailure.RUNTIME_ERROR, "The agent runtime failed unexpectedly; the turn was stopped."))
         finally:
             await writer.close()
 

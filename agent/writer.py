@@ -6,6 +6,11 @@ projection before it takes a number, so one the projection refuses (``events.Eve
 the log, the number and the projection as they were. Durable events (status, tool-call items, artifacts,
 approvals) are committed before ``emit`` returns; streamed output (deltas, the items they fill), logs and
 telemetry are group-committed within ``delta_flush_ms``.
+
+A database outage pauses a turn rather than ending it: a commit that fails because the database cannot be
+reached keeps its events (and artifacts, transcript, spend) at the head of what is pending, so the next commit
+carries them with the same numbers; streamed output is retried with capped backoff and a durable step waits
+(up to ``store_retry_seconds``, then ``StoreUnavailable``). Nothing is published before it is committed.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from agent import events as ev
 from agent.bus import EventBus
 from agent.models import Artifact, IncompleteDetails, ResponseError, ResponseObject
 from agent.redact import redact
+from agent.store.outage import StoreUnavailable, is_outage, next_delay
 from agent.store.store import Append, Store
 from agent.store.tables import ResponseRow
 
@@ -30,7 +36,8 @@ class TurnWriter:
     def __init__(self, store: Store, bus: EventBus, row: ResponseRow, *, flush_ms: int,
                  session_spent_usd: float = 0.0, transcript_length: int = 0,
                  lease: tuple[str, float] | None = None, secrets: tuple[str, ...] = (),
-                 snapshot_ms: int = 0) -> None:
+                 snapshot_ms: int = 0, discarded_items: int = 0,
+                 store_retry_seconds: float = 60.0) -> None:
         # lease = (replica id, lease seconds): every flush while running extends the lease.
         # secrets = the caller's token: whatever passes through the turn (the model echoing it in text or tool
         # arguments) is redacted, with token-shaped strings, before it is stored or streamed.
@@ -65,10 +72,25 @@ class TurnWriter:
         self._inflight_waiters: list[asyncio.Future] = []
         self._failure: Exception | None = None  # a background commit's failure, raised by the next flush
         self._streamed_at = float("-inf")  # loop time of the last commit that carried streamed events
+        # The output_index of the next new item. Not len(output): an item discarded from output[] (a failed model
+        # attempt's) keeps its index, since an index names one item of the stream (the openai SDK's stream
+        # accumulator refuses a repeated one). Every item added is in output[] or was discarded, so a writer
+        # that resumes a response is told how many were discarded before it.
+        self._next_output_index = len(self.state.output) + discarded_items
+        # A database outage: when the first commit failed (monotonic), the current backoff, how long to wait.
+        self._outage_since: float | None = None
+        self._retry_delay = 0.0
+        self._store_retry_seconds = store_retry_seconds
 
     @property
     def last_sequence(self) -> int:
         return self._next_seq - 1
+
+    def next_output_index(self) -> int:
+        """The output_index for a new output item (taken: call it once per item)."""
+        index = self._next_output_index
+        self._next_output_index += 1
+        return index
 
     async def emit(self, event_type: str, **payload: Any) -> dict[str, Any]:
         if event_type in ev.DEFERRABLE_EVENTS:
@@ -108,8 +130,13 @@ class TurnWriter:
         self._next_seq += 1
         self._pending.append(event)
         # Leading edge per writer: the first streamed event after a quiet spell (or after a durable step, such
-        # as the model call's start) is committed at once; the next ones ride the group commit's window.
-        self.store.committer.request(self, self._flush_delay, since=self._streamed_at)
+        # as the model call's start) is committed at once, and so is a new item with the delta that opens it
+        # (the answer's first text after the reasoning must not wait out the window); the next ones ride the
+        # group commit's window.
+        if event["type"] == ev.ITEM_ADDED:
+            self.store.committer.request(self, 0)
+        else:
+            self.store.committer.request(self, self._flush_delay, since=self._streamed_at)
         return event
 
     def charge(self, event_type: str, usd: float, **payload: Any) -> None:
@@ -124,9 +151,10 @@ class TurnWriter:
                       "failed": ev.FAILED, "incomplete": ev.INCOMPLETE, "cancelled": ev.CANCELLED}[status]
         settled = status in ("completed", "failed", "cancelled", "incomplete")
         if error is not None:
-            error = ResponseError(code=error.code, message=redact(error.message, self._secrets))
+            error = error.model_copy(update={"message": redact(error.message, self._secrets)})
+        # The spec sets completed_at only on a completed response.
         snapshot = ev.with_status(self.state, status, error=error, incomplete=incomplete,
-                                  completed_at=int(time.time()) if settled else None)
+                                  completed_at=int(time.time()) if status == "completed" else None)
         if settled:
             self._lease = None
         if not self._redact_projection:
@@ -156,7 +184,23 @@ class TurnWriter:
         self._spend_dirty = True
 
     async def flush(self) -> None:
-        """Commit everything emitted so far, now. Shielded: a cancelled caller must not abandon its commit."""
+        """Commit everything emitted so far, now; through a database outage, wait for the database (bounded by
+        ``store_retry_seconds``, then ``StoreUnavailable``: what was emitted stays pending for a later flush)."""
+        while True:
+            try:
+                await self._flush_once()
+                return
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                if time.monotonic() - (self._outage_since or time.monotonic()) >= self._store_retry_seconds:
+                    raise StoreUnavailable(f"the database was unreachable for {self._store_retry_seconds:.0f} s: "
+                                           f"{type(exc).__name__}") from exc
+                self._retry_delay = next_delay(self._retry_delay)
+                await asyncio.sleep(self._retry_delay)
+
+    async def _flush_once(self) -> None:
+        """One commit of everything pending. Shielded: a cancelled caller must not abandon its commit."""
         if self._has_pending():
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
@@ -220,11 +264,23 @@ class TurnWriter:
         self._inflight = None
         waiters, self._inflight_waiters = self._inflight_waiters, []
         if outcome is None:
+            self._outage_since, self._retry_delay = None, 0.0
             if append.events:
                 self._committed_seq = append.events[-1]["sequence_number"]
                 if any(e["type"] in _LAZY_SNAPSHOT_EVENTS for e in append.events):
                     self._streamed_at = asyncio.get_running_loop().time()
                 self.bus.publish(self.response_id, list(append.events))
+        elif is_outage(outcome):
+            self._keep(append)
+            if self._outage_since is None:
+                self._outage_since = time.monotonic()
+            if not waiters:  # streamed output only: try again later (a durable step's flush retries itself)
+                if time.monotonic() - self._outage_since < self._store_retry_seconds:
+                    self._retry_delay = next_delay(self._retry_delay)
+                    self.store.committer.request(self, self._retry_delay)
+                else:
+                    self._failure = StoreUnavailable(
+                        f"the database was unreachable for {self._store_retry_seconds:.0f} s")
         elif not waiters:
             self._failure = outcome  # raised by the next flush (a durable step)
         for waiter in waiters:
@@ -233,6 +289,15 @@ class TurnWriter:
                     waiter.set_result(None)
                 else:
                     waiter.set_exception(outcome)
+
+    def _keep(self, append: Append) -> None:
+        """Put back what a commit that never reached the database carried, ahead of what came since: the next
+        commit writes it with the numbers it already has, so the log stays gapless."""
+        self._pending[:0] = append.events
+        self._pending_artifacts[:0] = append.artifacts
+        self._pending_transcript[:0] = append.transcript
+        self._spend_dirty = self._spend_dirty or append.session_spent_usd is not None
+        self._force_snapshot = True  # the next commit rewrites the stored response object as of its events
 
     async def close(self) -> None:
         # The stored response object is left current: the next writer (a resume, a cancel) starts from it.

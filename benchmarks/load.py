@@ -34,7 +34,9 @@ from typing import Any
 
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
+import aiohttp  # noqa: E402
 import httpx  # noqa: E402
+import orjson  # noqa: E402
 
 from benchmarks.load_get import GetPlan, WorkerResult, run_open_loop  # noqa: E402
 from benchmarks.load_procs import (ROOT, Deployment, EmulatorProcess, Monitors, rss_bytes,  # noqa: E402
@@ -42,6 +44,8 @@ from benchmarks.load_procs import (ROOT, Deployment, EmulatorProcess, Monitors, 
 
 MODEL = "moonshotai/Kimi-K2.6:novita"
 STAMP_RE = re.compile(r"\[t=(\d+\.\d+)\] ")
+TEXT_DELTA_MARK = b'"type":"response.output_text.delta"'
+END_MARK = re.compile(rb'"type":"response\.(?:completed|failed|incomplete|cancelled)"')
 TEXT_DELTA = "response.output_text.delta"
 END_EVENTS = frozenset({"response.completed", "response.failed", "response.incomplete", "response.cancelled"})
 PER_ACCOUNT_LIMIT = 8  # the server allows 10 live sessions per account: stay below it
@@ -253,33 +257,45 @@ class StreamResult:
     error: str | None = None
 
 
-async def read_stamped_stream(client: httpx.AsyncClient, url: str, token: str, body: dict[str, Any],
+def stream_session() -> aiohttp.ClientSession:
+    """The streams scenario's client: aiohttp (its C parser) and only the delta lines parsed. With httpx and a
+    JSON parse per event, the load client's own event loop ran 20-40 ms late at 100 streams on a 2-core machine,
+    and that lateness counted as the server's lag."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=120))
+
+
+async def read_stamped_stream(session: aiohttp.ClientSession, url: str, token: str, body: dict[str, Any],
                               expected: int, start_delay: float) -> StreamResult:
     await asyncio.sleep(start_delay)
     result, buffer, status = StreamResult(), "", None
     try:
-        async with client.stream("POST", f"{url}/v1/responses", json=body, headers=auth(token)) as reply:
-            if reply.status_code != 200:
-                await reply.aread()
-                result.error = f"http {reply.status_code}"
+        async with session.post(f"{url}/v1/responses", json=body, headers=auth(token)) as reply:
+            if reply.status != 200:
+                await reply.read()
+                result.error = f"http {reply.status}"
                 return result
-            async for line in reply.aiter_lines():
-                if not line.startswith("data: "):
-                    continue
+            rest = b""
+            async for data in reply.content.iter_any():  # (not by line: an end event may exceed its line limit)
                 received = time.time()
-                event = json.loads(line[6:])
-                if event["type"] == TEXT_DELTA:
-                    result.deltas += 1
-                    # A stamp split over two deltas completes in the next one: keep the unmatched tail.
-                    buffer += event["delta"]
-                    end = 0
-                    for match in STAMP_RE.finditer(buffer):
-                        result.lags.append(received - float(match.group(1)))
-                        end = match.end()
-                    buffer = buffer[end:]
-                elif event["type"] in END_EVENTS:
-                    status = event["response"]["status"]
-    except (httpx.HTTPError, json.JSONDecodeError, KeyError) as exc:
+                lines = (rest + data).split(b"\n")
+                rest = lines.pop()
+                for line in lines:
+                    if not line.startswith(b"data: ") or not (TEXT_DELTA_MARK in line or END_MARK.search(line)):
+                        continue
+                    event = orjson.loads(line[6:])
+                    if event["type"] == TEXT_DELTA:
+                        result.deltas += 1
+                        # A stamp split over two deltas completes in the next one: keep the unmatched tail.
+                        buffer += event["delta"]
+                        end = 0
+                        for match in STAMP_RE.finditer(buffer):
+                            result.lags.append(received - float(match.group(1)))
+                            end = match.end()
+                        buffer = buffer[end:]
+                    elif event["type"] in END_EVENTS:
+                        status = event["response"]["status"]
+    except (aiohttp.ClientError, asyncio.TimeoutError, orjson.JSONDecodeError, KeyError) as exc:
         result.error = f"exception {type(exc).__name__}"
         return result
     if status is None:
@@ -291,7 +307,7 @@ async def read_stamped_stream(client: httpx.AsyncClient, url: str, token: str, b
     return result
 
 
-async def warm_up(client: httpx.AsyncClient, dep: Deployment) -> None:
+async def warm_up(client: aiohttp.ClientSession, dep: Deployment) -> None:
     """One short streamed turn per account: token checks cached, lazy imports and pools warm in the server."""
     def body() -> dict[str, Any]:
         return {"input": script({"stamped": 2, "delay_ms": 1}, prompt=f"Warm-up {nonce()}."), "stream": True}
@@ -302,7 +318,7 @@ async def warm_up(client: httpx.AsyncClient, dep: Deployment) -> None:
         raise RuntimeError(f"warm-up failed for {len(failed)} account(s): {Counter(failed).most_common(3)}")
 
 
-async def stream_wave(client: httpx.AsyncClient, ctx: Context, count: int) -> Outcome:
+async def stream_wave(client: aiohttp.ClientSession, ctx: Context, count: int) -> Outcome:
     cfg, dep = ctx.cfg, ctx.dep
     tokens = spread(dep.tokens, count, cfg.per_account)
     tag = nonce()
@@ -369,7 +385,7 @@ def stream_figures(count: int, results: list[StreamResult], timed_out: int, wall
 def run_streams(ctx: Context) -> Outcome:
     async def run() -> Outcome:
         total = Outcome()
-        async with http_client() as client:
+        async with stream_session() as client:
             await warm_up(client, ctx.dep)
             for count in ctx.cfg.stream_counts:
                 wave = await stream_wave(client, ctx, count)

@@ -16,7 +16,6 @@ notifications reach the client.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,19 +24,23 @@ from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from mcp.server.transport_security import TransportSecuritySettings
+from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from agent.errors import ServiceError
 from agent.settings import Settings
 
+from .refusals import ALLOWED_METHODS, jsonrpc_refusal, refuse_service_error, send_refusal
 from .server import ServiceRef, build_mcp
+from .well_known import protected_resource_routes
 
 logger = logging.getLogger(__name__)
 
 MCP_PATH = "/mcp"
+HEADER_ECHO_CHARS = 200  # how much of a refused Host / Origin header the error repeats
 
 
 def transport_security(settings: Settings) -> TransportSecuritySettings:
@@ -54,47 +57,33 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
                                      allowed_origins=list(settings.mcp_allowed_origins))
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-    payload = json.dumps(body).encode()
-    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": payload})
+class McpGate:
+    """ASGI wrapper in front of the SDK's transport. In order: the Host / Origin allow-lists (DNS-rebinding
+    protection: a foreign Host is refused before anything else runs, the token check included) and the
+    Content-Type of a POST; the method (only POST: this stateless server never sends anything on a GET stream,
+    and has no session to DELETE, so both answer 405 as the transport spec allows); then the bearer token, checked
+    by the same ``service.authenticate`` as ``/v1``. Every refusal is a JSON-RPC error body (see ``refusals``).
+    The tools authenticate again from the same header (a cache hit) to learn whose request it is."""
 
-
-async def _send_service_error(scope: Scope, receive: Receive, send: Send, exc: ServiceError) -> None:
-    """The same envelope and headers as ``/v1`` (``WWW-Authenticate: Bearer`` on 401)."""
-    try:
-        from responses_api.errors import service_error_response
-    except ImportError:  # pragma: no cover - the HTTP package is part of the same distribution
-        headers = {"www-authenticate": 'Bearer realm="huggingface"'} if exc.status == 401 else {}
-        await _send_json(send, exc.status, {"error": exc.to_dict()}, headers)
-        return
-    response = service_error_response(exc)
-    if exc.status == 401 and "www-authenticate" not in response.headers:
-        response.headers["www-authenticate"] = 'Bearer realm="huggingface"'
-    await response(scope, receive, send)
-
-
-async def _send_unavailable(send: Send) -> None:
-    await _send_json(send, 503, {"error": {
-        "message": "The MCP endpoint is not running (the server is starting or stopping); retry shortly.",
-        "type": "server_error", "param": None, "code": "service_unavailable"}})
-
-
-class BearerGate:
-    """ASGI wrapper: every HTTP request to ``/mcp`` needs a valid ``Authorization: Bearer`` token, checked by the
-    same ``service.authenticate`` as ``/v1``, before the MCP app sees it. Failures answer with the OpenAI error
-    envelope and its status (401 with ``WWW-Authenticate: Bearer``, 403, 503). The tools authenticate again from
-    the same header (a cache hit) to learn whose request it is."""
-
-    def __init__(self, app: Any, ref: ServiceRef) -> None:
+    def __init__(self, app: Any, ref: ServiceRef, settings: Settings) -> None:
         self.app = app
         self.ref = ref
+        self.security = TransportSecurityMiddleware(transport_security(settings))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") == "OPTIONS":
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        method = scope.get("method")
+        refused = await self.security.validate_request(Request(scope, receive), is_post=method == "POST")
+        if refused is not None:
+            await _refuse_transport(scope, send, refused.status_code)
+            return
+        if method != "POST":
+            await send_refusal(send, 405, jsonrpc_refusal(
+                405, f"Method {method} is not allowed on {MCP_PATH}: send JSON-RPC requests with POST (this "
+                     "stateless server opens no GET stream and has no session to DELETE).",
+                code="method_not_allowed"), {"allow": ALLOWED_METHODS})
             return
         service = self.ref.service
         if service is None:
@@ -103,9 +92,29 @@ class BearerGate:
         try:
             await service.authenticate(Headers(scope=scope).get("authorization"))
         except ServiceError as exc:
-            await _send_service_error(scope, receive, send, exc)
+            await refuse_service_error(scope, send, exc)
             return
         await self.app(scope, receive, send)
+
+
+async def _refuse_transport(scope: Scope, send: Send, status: int) -> None:
+    headers = Headers(scope=scope)
+    if status == 421:
+        code = "host_not_allowed"
+        message = (f"Host '{headers.get('host', '')[:HEADER_ECHO_CHARS]}' is not allowed (DNS-rebinding protection); the server's "
+                   "operator lists the allowed hosts in ML_INTERN_MCP_ALLOWED_HOSTS.")
+    elif status == 403:
+        code = "origin_not_allowed"
+        message = (f"Origin '{headers.get('origin', '')[:HEADER_ECHO_CHARS]}' is not allowed (DNS-rebinding protection); the server's "
+                   "operator lists the allowed origins in ML_INTERN_MCP_ALLOWED_ORIGINS.")
+    else:
+        code, message = "invalid_content_type", "Content-Type must be application/json."
+    await send_refusal(send, status, jsonrpc_refusal(status, message, code=code))
+
+
+async def _send_unavailable(send: Send) -> None:
+    message = "The MCP endpoint is not running (the server is starting or stopping); retry shortly."
+    await send_refusal(send, 503, jsonrpc_refusal(503, message, code="service_unavailable"))
 
 
 @dataclass
@@ -120,7 +129,8 @@ class MCPMount:
     _running: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.routes = [Route(MCP_PATH, endpoint=BearerGate(self._endpoint, self.ref), name="mcp")]
+        self.routes = [Route(MCP_PATH, endpoint=McpGate(self._endpoint, self.ref, self.settings), name="mcp"),
+                       *protected_resource_routes(MCP_PATH)]
 
     def _new_manager(self) -> StreamableHTTPSessionManager:
         # streamable_http_app() creates (and registers on the server) a fresh session manager; its Starlette

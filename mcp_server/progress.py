@@ -6,6 +6,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
+
 from agent import events as ev
 
 from .snapshots import truncate_text
@@ -15,7 +17,7 @@ logger = logging.getLogger(__name__)
 PROGRESS_MESSAGE_CHARS = 200
 DELTA_PROGRESS_INTERVAL = 1.0
 LOG_PROGRESS_INTERVAL = 1.0
-HEARTBEAT_INTERVAL = 10.0
+HEARTBEAT_INTERVAL = 10.0  # the default of Settings.mcp_progress_heartbeat_seconds
 JOB_STATES = ("SCHEDULING", "RUNNING", "COMPLETED", "ERROR", "CANCELED", "CANCELLED", "DELETED")
 
 
@@ -23,26 +25,38 @@ class ProgressReporter:
     """Turns response events into ``notifications/progress`` messages (a no-op without a progress token)."""
 
     def __init__(self, send: Callable[[float, float | None, str | None], Awaitable[None]],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, heartbeat_seconds: float = HEARTBEAT_INTERVAL) -> None:
         self._send = send
         self._clock = clock
+        self.heartbeat_seconds = heartbeat_seconds
         self.count = 0
         self.chars = 0
         self.last_sent = clock()
         self._last_delta = 0.0
         self._last_log = 0.0
+        # The heartbeat reports from its own task: one notification at a time keeps ``progress`` increasing.
+        self._sending = anyio.Lock()
 
     async def report(self, message: str) -> None:
-        self.count += 1
-        self.last_sent = self._clock()
-        try:
-            await self._send(self.count, None, truncate_text(message, PROGRESS_MESSAGE_CHARS))
-        except Exception:  # a lost notification must not fail the tool
-            logger.debug("progress notification not delivered", exc_info=True)
+        async with self._sending:
+            self.count += 1
+            self.last_sent = self._clock()
+            try:
+                await self._send(self.count, None, truncate_text(message, PROGRESS_MESSAGE_CHARS))
+            except Exception:  # a lost notification must not fail the tool
+                logger.debug("progress notification not delivered", exc_info=True)
 
     async def tick(self, status: str) -> None:
-        if self._clock() - self.last_sent >= HEARTBEAT_INTERVAL:
+        if self._clock() - self.last_sent >= self.heartbeat_seconds:
             await self.report(f"still working ({status})")
+
+    async def heartbeat(self, status: str) -> None:
+        """Until cancelled: ``still working`` whenever ``heartbeat_seconds`` pass without a notification, whatever
+        the event stream does (its own keep-alive ticks come only every ``sse_keepalive_seconds``, and events
+        that say nothing worth a notification do not count as one)."""
+        while True:
+            await anyio.sleep(max(0.0, self.last_sent + self.heartbeat_seconds - self._clock()))
+            await self.tick(status)
 
     async def on_event(self, event: dict[str, Any]) -> None:
         message = self.describe(event)

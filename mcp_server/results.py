@@ -67,7 +67,9 @@ class TaskSnapshot(BaseModel):
                                            "cancelled, or incomplete (paused: see incomplete_details).")
     model: str
     output_text: str | None = Field(
-        None, description="The agent's answer text so far. Null when since_sequence was given: read new_output_text.")
+        None, description="The agent's answer text so far. Null when since_sequence was given (read new_output_text), "
+                          "unless text returned earlier was withdrawn (a failed model call's): then it replaces "
+                          "the text you collected.")
     new_output_text: str | None = Field(
         None, description="Only the text streamed after since_sequence (null when since_sequence was not given).")
     tool_calls: list[ToolCallSummary] = Field(

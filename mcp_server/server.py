@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import anyio
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field, ValidationError
@@ -23,9 +23,12 @@ from agent.models import (
     MAX_INSTRUCTIONS_CHARS, MAX_MESSAGE_CHARS, MAX_METADATA_KEYS, MAX_METADATA_VALUE_CHARS, RESPONSE_ID_PATTERN,
     SETTLED_STATUSES, CreateResponseRequest, ResponseObject,
 )
+from agent.service import MAX_IDEMPOTENCY_KEY_CHARS
 from agent.settings import Settings
 
+from .base import MLInternMCP, argument_error
 from .progress import ProgressReporter, stop_on_news, stop_on_settle
+from .resources import ResponseResources
 from .results import ArtifactList, ArtifactRef, TaskSnapshot
 from .snapshots import render_snapshot
 
@@ -41,30 +44,26 @@ CANCEL_SETTLE_SECONDS = 5.0
 SETTLE_GRACE_SECONDS = 1.5
 
 INSTRUCTIONS = """\
-ML Intern is an autonomous ML engineer that works on Hugging Face as the user (with the user's token, \
-billed to the user's account): it researches models, datasets, Spaces, papers and docs, inspects datasets, \
-writes code, runs it on Hugging Face Jobs, creates and pushes repos and seeds trackio dashboards. \
-A task can take seconds or hours, so it runs in the background:
+ML Intern is an autonomous ML engineer that works on Hugging Face as the user (their token, billed to their \
+account): it researches the Hub, inspects datasets, writes code, runs it on HF Jobs, creates repos and trackio \
+dashboards. A task takes seconds to hours, so it runs in the background:
 
-1. Call `submit_task` with the request in `input`. It returns a snapshot with `response_id`, `status` and \
-`last_sequence`. A quick question often comes back `completed` within `wait_seconds` (default 5).
-2. While `status` is `queued` or `in_progress`, call `get_response(response_id, since_sequence=<last_sequence>)`. \
-It waits up to `wait_seconds` (default 25) for news, then returns only what is new in `new_output_text` and \
-`tool_calls`, plus a fresh `last_sequence` to pass next time. Keep polling; tell the user what the agent is doing.
-3. `status: "incomplete"` with `incomplete_details.reason: "approval_required"` means the agent paused before an \
-action that needs the user's consent or exceeds the budget (`pending_approval` lists the actions and the budget). \
-Ask the user, then call `approve(response_id, approve=true|false)`; raise the cap with `new_max_cost_usd`, \
-or steer with `feedback`. Then keep polling with `get_response`.
-4. `completed`: show `output_text` (or the text you collected) and the `artifacts` (HF Jobs, trackio dashboards, \
-model/dataset/Space repos, collections; each has a `url`). `list_artifacts(session_id=...)` lists everything a \
-whole conversation created. `failed`: read `error`.
-5. Follow-ups: `submit_task(input, previous_response_id=<response_id>)` continues the same session with its \
-context and budget (`max_cost_usd`, USD, default 5, cumulative per session). One task runs at a time per \
-session: a second submit while one runs fails with `session_busy`.
-6. `cancel(response_id)` stops a run (jobs it started may keep running; see artifacts). It is safe to repeat.
+1. `submit_task(input)` starts it and returns a snapshot with `response_id`, `status`, `last_sequence` and \
+`next_step` (always follow `next_step`). A quick question often comes back `completed`.
+2. While `status` is `queued` or `in_progress`, call `get_response(response_id, since_sequence=last_sequence)`: it \
+waits up to 25 s, returns only the new text (`new_output_text`) and tool calls, and a fresh `last_sequence` to pass \
+next. Tell the user what the agent is doing. A non-null `output_text` replaces the text you collected.
+3. `incomplete` with reason `approval_required`: the run paused before an action that needs consent or exceeds \
+the budget. Show `pending_approval` to the user, then `approve(response_id, approve=true|false)`. If \
+`pending_approval.budget.required_max_cost_usd` is set, also pass `new_max_cost_usd` at least that high, or the \
+run pauses again at once.
+4. `completed`: show `output_text` and `artifacts` (each has a `url`). `failed`: show `error`.
+5. Follow-ups: `submit_task(input, previous_response_id=...)` continues the session with its context and budget \
+(`max_cost_usd`, default 5 USD per session). One task runs at a time per session (else `session_busy`).
+6. `cancel(response_id)` stops a run; HF Jobs it started may keep running (see artifacts).
 
-Every field of a result is also described in the tool's output schema. Tool errors start with a code \
-(e.g. `response_not_found: ...`, `session_busy: ...`, `budget_exceeded: ...`) matching the HTTP API."""
+Tool errors start with a code (`session_busy: ...`), as in the HTTP API. Each run is also a resource, \
+`ml-intern://responses/{id}`."""
 
 # -------------------------------------------------------------------------------------------- parameter types
 
@@ -92,6 +91,11 @@ PollWait = Annotated[float, Field(ge=0, le=MAX_WAIT_SECONDS,
 SinceSequence = Annotated[int | None, Field(ge=-1, le=2**53,
                                             description="The last_sequence of the previous snapshot: return only "
                                                         "text and tool calls newer than it.")]
+IdempotencyKey = Annotated[str | None, Field(
+    min_length=1, max_length=MAX_IDEMPOTENCY_KEY_CHARS,
+    description="Any unique string (e.g. a UUID) to make a retried submit safe: a second submit_task with the "
+                "same key returns the task the first one started instead of starting another. The same keys as "
+                "the HTTP API's Idempotency-Key header.")]
 Feedback = Annotated[str | None, Field(max_length=MAX_INSTRUCTIONS_CHARS,
                                        description="Guidance for the agent as it resumes (or why you refused).")]
 
@@ -104,11 +108,7 @@ def tool_error(exc: ServiceError) -> ToolError:
 
 
 def _validation_error(exc: ValidationError) -> ToolError:
-    parts = []
-    for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err.get("loc", ())) or "request"
-        parts.append(f"{where}: {err.get('msg')}")
-    return ToolError("invalid_request_error: " + "; ".join(parts))
+    return ToolError(argument_error(exc))
 
 
 # ---------------------------------------------------------------------------------------------- the tools
@@ -172,17 +172,27 @@ class Tools:
     async def delta_snapshot(self, identity: Any, response_id: str, since: int) -> TaskSnapshot:
         """Only what happened after ``since``: new text, tool calls started or finished, the current status."""
         base = await self._call(self.service.get(identity, response_id))
-        text: list[str] = []
+        text: list[tuple[Any, str]] = []  # (item id, delta)
         items: dict[str, dict[str, Any]] = {}
+        added: set[Any] = set()
+        messages: set[Any] = set()
+        discarded: set[Any] = set()
         last = since
         last_snapshot: tuple[str, ResponseObject] | None = None
         async for event in self._pages(identity, response_id, since):
             last = max(last, int(event["sequence_number"]))
             kind = event.get("type")
+            item = event.get("item") or {}
+            if kind == ev.ITEM_ADDED:
+                added.add(item.get("id"))
+            elif kind == ev.ITEM_DONE and item.get("type") == "message":
+                messages.add(item.get("id"))  # a discarded item's done event is committed with its discard
             if kind == ev.TEXT_DELTA:
-                text.append(event.get("delta") or "")
-            elif kind in (ev.ITEM_ADDED, ev.ITEM_DONE) and (event.get("item") or {}).get("type") == "mcp_call":
-                items[event["item"].get("id", str(len(items)))] = event["item"]
+                text.append((event.get("item_id"), event.get("delta") or ""))
+            elif kind in (ev.ITEM_ADDED, ev.ITEM_DONE) and item.get("type") == "mcp_call":
+                items[item.get("id", str(len(items)))] = item
+            elif kind == ev.ITEM_DISCARDED:
+                discarded.add(event.get("item_id"))
             elif kind in ev.SNAPSHOT_EVENTS and isinstance(event.get("response"), dict):
                 try:
                     last_snapshot = (kind, ResponseObject.model_validate(event["response"]))
@@ -196,7 +206,13 @@ class Tools:
             elif base.status in SETTLED_STATUSES:
                 # ``base`` was read before the run resumed (e.g. approved meanwhile): read it again.
                 state = await self._call(self.service.get(identity, response_id))
-        return render_snapshot(state, last, new_text="".join(text), tool_items=list(items.values()))
+        if (discarded & messages) - added:
+            # A failed model attempt's text, partly returned by an earlier call, is void: the whole snapshot, whose
+            # output_text replaces the text the caller has.
+            return await self.full_snapshot(identity, response_id)
+        return render_snapshot(state, last, new_text="".join(delta for item_id, delta in text
+                                                              if item_id not in discarded),
+                               tool_items=list(items.values()))
 
     async def wait_for(self, identity: Any, response_id: str, *, after: int, timeout: float, ctx: Context | None,
                        stop: Callable[[dict[str, Any]], bool], status: str) -> None:
@@ -210,7 +226,7 @@ class Tools:
             if ctx is not None:
                 await ctx.report_progress(progress, total, message)
 
-        reporter = ProgressReporter(send)
+        reporter = ProgressReporter(send, heartbeat_seconds=self.settings.mcp_progress_heartbeat_seconds)
         deadline = anyio.current_time() + timeout
         stream = self.service.subscribe(identity, response_id, starting_after=after)
 
@@ -218,20 +234,25 @@ class Tools:
             with anyio.move_on_after(max(0.0, until - anyio.current_time())):
                 async for event in stream:
                     if event is None:
-                        await reporter.tick(status)
-                        continue
+                        continue  # the stream's keep-alive tick: the heartbeat task covers quiet periods
                     await reporter.on_event(event)
                     if stop_when(event):
                         return event
             return None
 
+        failure: ServiceError | None = None
         try:
-            await reporter.report(f"waiting for {response_id} ({status})")
-            hit = await follow(deadline, stop)
-            if hit is not None and hit.get("type") not in ev.STREAM_END_EVENTS:
-                await follow(min(deadline, anyio.current_time() + SETTLE_GRACE_SECONDS), stop_on_settle)
-        except ServiceError as exc:
-            raise tool_error(exc) from None
+            async with anyio.create_task_group() as heartbeat:
+                heartbeat.start_soon(reporter.heartbeat, status)
+                try:
+                    await reporter.report(f"waiting for {response_id} ({status})")
+                    hit = await follow(deadline, stop)
+                    if hit is not None and hit.get("type") not in ev.STREAM_END_EVENTS:
+                        await follow(min(deadline, anyio.current_time() + SETTLE_GRACE_SECONDS), stop_on_settle)
+                except ServiceError as exc:
+                    failure = exc  # raised below, outside the task group (which would wrap it)
+                finally:
+                    heartbeat.cancel_scope.cancel()
         finally:
             close = getattr(stream, "aclose", None)
             if close is not None:
@@ -240,13 +261,26 @@ class Tools:
                         await close()
                     except Exception:
                         logger.debug("closing the event subscription failed", exc_info=True)
+        if failure is not None:
+            raise tool_error(failure) from None
+
+    async def _check_sequence(self, identity: Any, response_id: str, since: int) -> None:
+        """Refuse a ``since_sequence`` past the response's last event: echoed back as ``last_sequence`` it would make
+        the caller skip whatever comes next. Sequence numbers have no gaps, so ``since`` is past the end exactly
+        when no event carries that number (one indexed read)."""
+        if await self._call(self.service.events(identity, response_id, after=since - 1, limit=1)):
+            return
+        _, last = await self._call(self.service.snapshot(identity, response_id))
+        raise ToolError(f"invalid_value: since_sequence: {since} is past the last event of {response_id}; pass "
+                        f"the last_sequence of the latest snapshot (now {last}).")
 
     # --- tool bodies
 
     async def submit_task(self, ctx: Context | None, input: str, instructions: str | None = None,
                           model: str | None = None, previous_response_id: str | None = None,
                           max_cost_usd: float | None = None, metadata: dict[str, str] | None = None,
-                          wait_seconds: float = DEFAULT_SUBMIT_WAIT_SECONDS) -> TaskSnapshot:
+                          wait_seconds: float = DEFAULT_SUBMIT_WAIT_SECONDS,
+                          idempotency_key: str | None = None) -> TaskSnapshot:
         identity = await self.identity(ctx)
         try:
             request = CreateResponseRequest(
@@ -254,7 +288,7 @@ class Tools:
                 max_cost_usd=max_cost_usd, metadata=metadata, background=True, stream=False)
         except ValidationError as exc:
             raise _validation_error(exc) from None
-        created = await self._call(self.service.submit(identity, request))
+        created = await self._call(self.service.submit(identity, request, idempotency_key=idempotency_key))
         if created.status not in SETTLED_STATUSES:
             await self.wait_for(identity, created.id, after=-1, timeout=min(wait_seconds, MAX_WAIT_SECONDS),
                                 ctx=ctx, stop=stop_on_settle, status=created.status)
@@ -266,6 +300,8 @@ class Tools:
         identity = await self.identity(ctx)
         current = await self._call(self.service.get(identity, response_id))
         wait = min(wait_seconds, MAX_WAIT_SECONDS)
+        if since_sequence is not None and since_sequence >= 0:
+            await self._check_sequence(identity, response_id, since_sequence)
         if since_sequence is not None:
             if current.status not in SETTLED_STATUSES:
                 await self.wait_for(identity, response_id, after=since_sequence, timeout=wait, ctx=ctx,
@@ -304,13 +340,15 @@ class Tools:
         return ArtifactList(response_id=response_id, session_id=session_id, count=len(refs), artifacts=refs)
 
 
-def build_mcp(service: Any, settings: Settings) -> MCPServer:
+def build_mcp(service: Any, settings: Settings) -> MLInternMCP:
     """The MCP server with its five tools over ``service`` (an ``AgentService``, or a ``ServiceRef`` filled in
     later). Mount it with ``mcp_server.app.mount_mcp``."""
     tools = Tools(service, settings)
     models = ", ".join(settings.supported_models)
-    mcp = MCPServer(SERVER_NAME, title="ML Intern", instructions=INSTRUCTIONS, version=_version(),
-                    description="An autonomous ML engineering agent that works on Hugging Face as you.")
+    mcp = MLInternMCP(SERVER_NAME, title="ML Intern", instructions=INSTRUCTIONS, version=_version(),
+                      description="An autonomous ML engineering agent that works on Hugging Face as you.",
+                      shared_output_schemas={name: "get_response" for name in ("submit_task", "approve", "cancel")})
+    mcp.serve_resources(ResponseResources(tools, mcp))
 
     async def submit_task(
         input: TaskInput,
@@ -322,9 +360,10 @@ def build_mcp(service: Any, settings: Settings) -> MCPServer:
         max_cost_usd: CostCap = None,
         metadata: Metadata = None,
         wait_seconds: SubmitWait = DEFAULT_SUBMIT_WAIT_SECONDS,
+        idempotency_key: IdempotencyKey = None,
     ) -> TaskSnapshot:
         return await tools.submit_task(ctx, input, instructions, model, previous_response_id, max_cost_usd,
-                                       metadata, wait_seconds)
+                                       metadata, wait_seconds, idempotency_key)
 
     async def get_response(
         response_id: ResponseId,
@@ -375,8 +414,10 @@ def build_mcp(service: Any, settings: Settings) -> MCPServer:
     mcp.add_tool(
         approve, name="approve", title="Approve or refuse a paused action",
         description=("Resume a response paused with status 'incomplete' (reason approval_required): approve=true "
-                     "lets the pending actions run (raise the session budget with new_max_cost_usd), approve=false "
-                     "refuses them; feedback steers the agent. Same as POST /v1/responses/{id}/approvals."),
+                     "lets the pending actions run, approve=false refuses them; feedback steers the agent. When "
+                     "pending_approval.budget.required_max_cost_usd is set the pause is about money: pass "
+                     "new_max_cost_usd of at least that amount (USD, at most 500), or the run pauses again at once. "
+                     "Same as POST /v1/responses/{id}/approvals."),
         annotations=ToolAnnotations(title="Approve or refuse a paused action", read_only_hint=False,
                                     destructive_hint=False, idempotent_hint=False, open_world_hint=True))
     mcp.add_tool(

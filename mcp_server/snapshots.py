@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from agent.models import McpCallItem, ReasoningItem, ResponseObject
+from agent.models import McpCallItem, ReasoningItem, ResponseObject, error_text
+
+MAX_COST_USD = 500.0  # the cap's upper bound (max_cost_usd / new_max_cost_usd in (0, 500])
 
 from .results import ArtifactRef, ErrorInfo, IncompleteInfo, TaskSnapshot, ToolCallSummary, UsageInfo
 
@@ -18,12 +20,12 @@ def truncate_text(text: str | None, limit: int) -> str | None:
 
 
 def tool_summary(item: McpCallItem | dict[str, Any]) -> ToolCallSummary:
-    data = item.model_dump() if isinstance(item, McpCallItem) else item
+    call = item if isinstance(item, McpCallItem) else McpCallItem.model_validate(item)
     return ToolCallSummary(
-        id=str(data.get("id", "")), name=str(data.get("name", "")), status=data.get("status") or "in_progress",
-        arguments_preview=truncate_text(str(data.get("arguments") or ""), ARGUMENTS_PREVIEW_CHARS) or "",
-        output_preview=truncate_text(data.get("output"), OUTPUT_PREVIEW_CHARS),
-        error=truncate_text(data.get("error"), OUTPUT_PREVIEW_CHARS))
+        id=call.id, name=call.name, status=call.status,
+        arguments_preview=truncate_text(call.arguments, ARGUMENTS_PREVIEW_CHARS) or "",
+        output_preview=truncate_text(call.output, OUTPUT_PREVIEW_CHARS),
+        error=truncate_text(error_text(call.error), OUTPUT_PREVIEW_CHARS))
 
 
 def reasoning_summary(state: ResponseObject) -> str | None:
@@ -51,10 +53,26 @@ def next_step(state: ResponseObject, last_sequence: int) -> str:
         return f"Cancelled. To continue the session, call submit_task with previous_response_id='{rid}'."
     reason = state.incomplete_details.reason if state.incomplete_details else ""
     if reason == "approval_required":
-        return ("Paused for approval: show pending_approval to the user, then call approve(response_id="
-                f"'{rid}', approve=true or false; optionally new_max_cost_usd and feedback), then poll get_response.")
+        return _approval_step(rid, state.pending_approval or {})
     return ("Interrupted (e.g. a server restart); artifacts, including running jobs, remain. To continue, call "
             f"submit_task with previous_response_id='{rid}'.")
+
+
+def _approval_step(rid: str, pending: dict[str, Any]) -> str:
+    budget = pending.get("budget") or {}
+    required = budget.get("required_max_cost_usd")
+    ask = "Paused for approval: show pending_approval to the user"
+    if required is None:
+        return (f"{ask}, then call approve(response_id='{rid}', approve=true or false; optionally feedback), then "
+                "poll get_response.")
+    cap = budget.get("max_cost_usd")
+    money = (f"The pending actions need a session budget of at least {required:.2f} USD (the cap is "
+             f"{cap} USD): approving without raising it pauses again at once.")
+    if required > MAX_COST_USD:
+        return (f"{ask}. {money} That is above the {MAX_COST_USD:g} USD maximum, so it cannot run: call "
+                f"approve(response_id='{rid}', approve=false, feedback=...) to steer the agent, or cancel.")
+    return (f"{ask}. {money} To let them run, call approve(response_id='{rid}', approve=true, "
+            f"new_max_cost_usd={required:.2f} or more); or approve=false to refuse. Then poll get_response.")
 
 
 def render_snapshot(state: ResponseObject, last_sequence: int, *, new_text: str | None = None,
@@ -74,7 +92,9 @@ def render_snapshot(state: ResponseObject, last_sequence: int, *, new_text: str 
         tool_calls=[tool_summary(i) for i in items],
         artifacts=[ArtifactRef.model_validate(a) for a in state.artifacts],
         pending_approval=state.pending_approval, plan=state.plan, reasoning_summary=reasoning_summary(state),
-        error=ErrorInfo(code=state.error.code, message=state.error.message) if state.error else None,
+        # The precise reason (the Responses object's ``error.type``): an assistant acts on it, not on the spec's
+        # coarse ``server_error``.
+        error=ErrorInfo(code=state.error.type, message=state.error.message) if state.error else None,
         incomplete_details=(IncompleteInfo(reason=state.incomplete_details.reason)
                             if state.incomplete_details else None),
         usage=usage, max_cost_usd=state.max_cost_usd, previous_response_id=state.previous_response_id,

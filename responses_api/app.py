@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers={
             ServiceError: errors.on_service_error,
             HTTPException: errors.on_http_exception,
+            DBAPIError: errors.on_database_error,
             Exception: errors.on_unexpected,
         },
     )

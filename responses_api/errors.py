@@ -9,7 +9,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from agent.errors import ServiceError
+from agent.errors import ServiceError, Unavailable
+from agent.store.outage import is_outage
 
 log = logging.getLogger("ml_intern.http")
 
@@ -108,6 +109,15 @@ async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
         return envelope(405, f"Method {request.method} is not allowed on {request.url.path}.",
                         code="method_not_allowed", headers=dict(exc.headers or {}))
     return envelope(exc.status_code, str(exc.detail), code=None)
+
+
+async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database error. Handled here rather than as an unexpected error, whose 500 also drops the connection."""
+    if is_outage(exc):  # the database is restarting or unreachable: a retry shortly will do
+        log.warning("database unreachable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return service_error_response(Unavailable("The database is unreachable; retry the request shortly.",
+                                                  code="store_unavailable", retryable=True))
+    return await on_unexpected(request, exc)
 
 
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

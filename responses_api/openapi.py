@@ -16,7 +16,7 @@ from agent.models import (
 )
 from responses_api.bodies import Liveness, Readiness
 from responses_api.errors import ErrorEnvelope
-from responses_api.parameters import CreateHeaders, RetrieveQuery
+from responses_api.parameters import CreateHeaders, RetrieveQuery, StreamView
 
 OPENAPI_VERSION = "3.1.0"
 _SCHEMAS = "#/components/schemas/"
@@ -36,7 +36,7 @@ _BODIES: tuple[tuple[str, Any, str], ...] = (
     ("Readiness", Readiness, "serialization"),
 )
 # Models of query and header parameters: each field is one parameter (its alias is the wire name).
-_PARAMETER_MODELS: tuple[type[BaseModel], ...] = (StreamPosition, RetrieveQuery, CreateHeaders)
+_PARAMETER_MODELS: tuple[type[BaseModel], ...] = (StreamPosition, RetrieveQuery, CreateHeaders, StreamView)
 
 # Error statuses: (component name, description). Every one of them carries the error envelope.
 _ERRORS = {
@@ -155,8 +155,9 @@ def _links(*operations: str) -> dict[str, Any]:
 
 
 def _paths(bodies: dict[str, dict[str, Any]], parameters: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    position, options, headers = (parameters["StreamPosition"], parameters["RetrieveQuery"],
-                                  parameters["CreateHeaders"])
+    position, options, headers, view = (parameters["StreamPosition"], parameters["RetrieveQuery"],
+                                        parameters["CreateHeaders"], parameters["StreamView"])
+    stream_events = _parameter(view, "stream_events", "query")
     starting_after = _parameter(position, "starting_after", "query",
                                 description="Stream the events after this sequence number (-1: from the start).")
     last_event_id = _parameter(position, "starting_after", "header", name="Last-Event-ID",
@@ -188,7 +189,8 @@ def _paths(bodies: dict[str, dict[str, Any]], parameters: dict[str, dict[str, An
             "operationId": "retrieveResponse",
             "summary": "The response object, or (`stream=true`) its events from `starting_after`",
             "security": bearer,
-            "parameters": [_RESPONSE_ID, _parameter(options, "stream", "query"), starting_after, last_event_id],
+            "parameters": [_RESPONSE_ID, _parameter(options, "stream", "query"), starting_after, last_event_id,
+                           stream_events],
             "responses": {
                 "200": {"description": "The response object, or its event stream.",
                         "content": {**response_json, **events},
@@ -203,7 +205,7 @@ def _paths(bodies: dict[str, dict[str, Any]], parameters: dict[str, dict[str, An
             "description": ("Replays the stored events, then follows the live turn; ends after the terminal (or "
                             "pausing) event. Keep-alives are SSE comment lines."),
             "security": bearer,
-            "parameters": [_RESPONSE_ID, starting_after, last_event_id],
+            "parameters": [_RESPONSE_ID, starting_after, last_event_id, stream_events],
             "responses": {"200": {"description": "The event stream.", "content": events},
                           **_errors(400, 404, *_V1_ERRORS)},
         }},
@@ -263,6 +265,20 @@ def _paths(bodies: dict[str, dict[str, Any]], parameters: dict[str, dict[str, An
             "operationId": "openapi", "summary": "This document",
             "responses": {"200": {"description": "OpenAPI 3.1.", "content": {_JSON: {"schema": {"type": "object"}}}}},
         }},
+        **{path: {"get": {
+            "operationId": operation_id,
+            "summary": f"OAuth protected-resource metadata (RFC 9728) for {what}",
+            "description": ("Tells MCP hosts that the resource takes Hugging Face user tokens as bearer tokens and "
+                            "has no authorization server to discover (docs/mcp.md)."),
+            "responses": {"200": {"description": "The metadata.", "content": {_JSON: {"schema": {
+                "type": "object", "required": ["resource"],
+                "properties": {"resource": {"type": "string"}, "resource_name": {"type": "string"},
+                               "authorization_servers": {"type": "array", "items": {"type": "string"}},
+                               "bearer_methods_supported": {"type": "array", "items": {"type": "string"}},
+                               "resource_documentation": {"type": "string"}}}}}}},
+        }} for path, operation_id, what in (
+            ("/.well-known/oauth-protected-resource", "resourceMetadata", "the whole origin"),
+            ("/.well-known/oauth-protected-resource/mcp", "mcpResourceMetadata", "/mcp"))},
         "/mcp": {method: {
             "operationId": f"mcp_{method}",
             "summary": f"MCP streamable HTTP ({method.upper()})",

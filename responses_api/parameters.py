@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.models import StreamEvents
 from agent.service import MAX_IDEMPOTENCY_KEY_CHARS
 
 
@@ -22,3 +23,13 @@ class CreateHeaders(BaseModel):
     idempotency_key: str | None = Field(
         None, alias="Idempotency-Key", min_length=1, max_length=MAX_IDEMPOTENCY_KEY_CHARS,
         description="A repeated key (per account) returns the first response instead of creating another.")
+
+
+class StreamView(BaseModel):
+    """Streams of a response (``?stream=true`` and ``/events``): which events they carry."""
+
+    model_config = ConfigDict(extra="ignore")
+    stream_events: StreamEvents | None = Field(
+        None, description="all: every event, extensions included; standard: only the OpenAI event types (for SDK "
+                          "stream helpers; a cancel ends with response.failed). Default: the view the response was "
+                          "created with.")

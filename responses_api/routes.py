@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -12,13 +11,16 @@ from starlette.routing import Route
 
 from agent.errors import InvalidRequest
 from agent.identity import Identity
+from agent.json_limits import JsonRefused, loads_bounded
 from agent.metrics import CONTENT_TYPE_LATEST
-from agent.models import MAX_SEQUENCE_NUMBER, ApprovalRequest, ArtifactList, CreateResponseRequest, StreamPosition
+from agent.models import (
+    MAX_SEQUENCE_NUMBER, ApprovalRequest, ArtifactList, CreateResponseRequest, StreamEvents, StreamPosition,
+)
 from agent.service import AgentService
 from responses_api.bodies import Liveness, Readiness
 from responses_api.errors import envelope, validation_error_response
 from responses_api.openapi import build_openapi
-from responses_api.parameters import RetrieveQuery
+from responses_api.parameters import RetrieveQuery, StreamView
 from responses_api.sse import sse_response
 
 # Bodies beyond this are refused before parsing (200 messages × 100,000 chars fits).
@@ -47,8 +49,8 @@ async def _json_body(request: Request) -> Any:
     if not raw.strip():
         raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return loads_bounded(raw)
+    except JsonRefused as exc:
         raise InvalidRequest(f"The request body is not valid JSON: {exc}.", code="invalid_json") from None
 
 
@@ -64,6 +66,16 @@ def _starting_after(request: Request) -> int:
         # ``param`` is the parameter's name whichever spelling carried it (the header is its alias).
         raise InvalidRequest(f"{source} must be an integer sequence number from -1 to {MAX_SEQUENCE_NUMBER}.",
                              code="invalid_value", param="starting_after") from None
+
+
+def _stream_events(request: Request, stored: StreamEvents) -> StreamEvents:
+    """A resumed stream's view: ``?stream_events=`` when given, else the one its response was created with."""
+    try:
+        view = StreamView.model_validate(request.query_params).stream_events
+    except ValidationError:
+        raise InvalidRequest(f"stream_events must be one of: {', '.join(get_args(StreamEvents))}.",
+                             code="invalid_value", param="stream_events") from None
+    return stored if view is None else view
 
 
 async def _parse_body(request: Request, model: type[BaseModel]) -> Any:
@@ -83,9 +95,11 @@ async def create_response(request: Request) -> Response:
     if isinstance(create, Response):
         return create
     service = _service(request)
-    response = await service.submit(identity, create, idempotency_key=request.headers.get("idempotency-key"))
+    idempotency_key = request.headers.get("idempotency-key")
     if create.stream:
-        return sse_response(service.stream_created(response), service.metrics)
+        return sse_response(await service.submit_streaming(identity, create, idempotency_key=idempotency_key),
+                            service.metrics, stream_events=create.stream_events)
+    response = await service.submit(identity, create, idempotency_key=idempotency_key)
     if not create.background:
         response = await service.wait(identity, response.id, timeout=create.wait_timeout_seconds)
     return JSONResponse(response.public())
@@ -101,9 +115,9 @@ async def retrieve_response(request: Request) -> Response:
         raise InvalidRequest("stream must be true or false.", code="invalid_value", param="stream") from None
     if stream:
         starting_after = _starting_after(request)
-        await service.get(identity, response_id)  # 404 before the stream starts
+        response = await service.get(identity, response_id)  # 404 before the stream starts
         return sse_response(service.subscribe_batches(identity, response_id, starting_after=starting_after),
-                        service.metrics)
+                            service.metrics, stream_events=_stream_events(request, response.stream_events))
     return Response((await service.get_json(identity, response_id)), media_type="application/json")
 
 
@@ -112,9 +126,9 @@ async def response_events(request: Request) -> Response:
     service = _service(request)
     response_id = request.path_params["response_id"]
     starting_after = _starting_after(request)
-    await service.get(identity, response_id)
+    response = await service.get(identity, response_id)
     return sse_response(service.subscribe_batches(identity, response_id, starting_after=starting_after),
-                        service.metrics)
+                        service.metrics, stream_events=_stream_events(request, response.stream_events))
 
 
 async def cancel_response(request: Request) -> Response:

@@ -11,6 +11,7 @@ from starlette.responses import StreamingResponse
 from agent import events as ev
 from agent.events import event_json
 from agent.metrics import Metrics
+from agent.models import StreamEvents
 
 LAG_EVENTS = frozenset({ev.TEXT_DELTA, ev.REASONING_DELTA})
 
@@ -23,8 +24,12 @@ def frame(event: dict[str, Any]) -> bytes:
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (event["sequence_number"], event["type"].encode(), event_json(event))
 
 
+def _standard_only(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [shown for shown in map(ev.standard_view, batch) if shown is not None]
+
+
 async def _frames(batches: AsyncIterator[list[dict[str, Any]] | None],
-                  metrics: Metrics | None) -> AsyncIterator[bytes]:
+                  metrics: Metrics | None, standard_only: bool) -> AsyncIterator[bytes]:
     if metrics is not None:
         metrics.open_streams.inc()
     try:
@@ -33,6 +38,10 @@ async def _frames(batches: AsyncIterator[list[dict[str, Any]] | None],
             if batch is None:
                 yield KEEPALIVE
                 continue
+            if standard_only:
+                batch = _standard_only(batch)
+                if not batch:
+                    continue
             yield b"".join(frame(event) for event in batch)
             if metrics is not None:
                 _observe_lag(batch, metrics)
@@ -50,7 +59,8 @@ def _observe_lag(batch: list[dict[str, Any]], metrics: Metrics) -> None:
             metrics.stream_lag.observe(now - emitted_at)
 
 
-def sse_response(batches: AsyncIterator[list[dict[str, Any]] | None],
-                 metrics: Metrics | None = None) -> StreamingResponse:
-    return StreamingResponse(_frames(batches, metrics), media_type="text/event-stream",
+def sse_response(batches: AsyncIterator[list[dict[str, Any]] | None], metrics: Metrics | None = None, *,
+                 stream_events: StreamEvents = "all") -> StreamingResponse:
+    """The events as SSE; ``stream_events="standard"`` frames only the spec's (``events.standard_view``)."""
+    return StreamingResponse(_frames(batches, metrics, stream_events == "standard"), media_type="text/event-stream",
                              headers={"cache-control": "no-cache", "x-accel-buffering": "no"})

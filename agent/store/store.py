@@ -37,15 +37,16 @@ from agent.models import RUNNING_STATUSES, ResponseObject
 from agent.recovery import Settlement, StaleTurn
 from agent.store.committer import GroupCommitter
 from agent.store.notify import CANCEL_CHANNEL
+from agent.store.summaries import ResponseSummary, recent_query, summary
 from agent.store.tables import ResponseRow, SessionRow
 from agent.store.transactions import (
-    ARTIFACTS, EVENTS, RESPONSES, SESSIONS, TRANSCRIPT, Append, GroupConflict, HeadMoved, LiveSessionLimit,
+    ARTIFACTS, EVENTS, RESPONSES, SESSIONS, TRANSCRIPT, Append, GroupConflict, HeadMoved, LiveLimits, LiveSessionLimit,
     SequenceConflict, dumps_json, insert_response, live_sessions_query, settle_group, write_group,
 )
 from agent.store.urls import async_url, ensure_sqlite_directory, sync_url
 
 T = TypeVar("T")
-__all__ = ["Append", "LiveSessionLimit", "SequenceConflict", "Store"]
+__all__ = ["Append", "LiveLimits", "LiveSessionLimit", "SequenceConflict", "Store"]
 
 # Appends committed in one transaction at most (a bound on a group's size and on its retry cost).
 MAX_GROUP_APPENDS = 500
@@ -54,9 +55,6 @@ _EVENTS_AFTER = (select(EVENTS.c.data)
                  .where(EVENTS.c.response_id == bindparam("response_id"), EVENTS.c.sequence_number > bindparam("after"))
                  .order_by(EVENTS.c.sequence_number).limit(bindparam("limit", type_=Integer)))
 _RESPONSE = select(RESPONSES).where(RESPONSES.c.id == bindparam("response_id"))
-_LIVE_SESSION = func.distinct(RESPONSES.c.session_id)
-_LIVE_COUNTS = select(func.count(_LIVE_SESSION).filter(RESPONSES.c.owner_id == bindparam("owner")),
-                      func.count(_LIVE_SESSION)).where(RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - exercised by every test
@@ -159,15 +157,14 @@ class Store:
                               transcript: Sequence[tuple[int, dict[str, Any]]] = (), *,
                               new_session: SessionRow | None = None, expected_head: str | None = None,
                               session_updates: dict[str, Any] | None = None,
-                              live_limit: int | None = None) -> bool:
+                              limits: LiveLimits | None = None) -> bool:
         """Insert a response (and its session when new) in one transaction. For an existing session the head
         moves from ``expected_head`` to this response only if nobody moved it first (returns False then).
-        With ``live_limit`` on PostgreSQL, the owner's live sessions are counted again in the same transaction,
-        under a per-owner advisory lock, so concurrent submits on different replicas cannot exceed it
-        (raises ``LiveSessionLimit``); on SQLite one process serialises submits per owner already."""
+        With ``limits``, live sessions are counted in the same transaction (``LiveSessionLimit`` when one is
+        reached; see ``insert_response``)."""
         try:
             await self._write(insert_response, row, events, transcript, new_session, expected_head, session_updates,
-                              time.time(), live_limit if not self.is_sqlite else None)
+                              time.time(), limits, self.is_sqlite)
         except HeadMoved:
             return False
         return True
@@ -302,6 +299,18 @@ class Store:
         params = {"response_id": response_id, "after": after, "limit": limit}
         return await self._read(lambda conn: list(conn.execute(_EVENTS_AFTER, params).scalars().all()))
 
+    async def recent_responses(self, owner_id: str, *, limit: int,
+                               before: tuple[float, str] | None = None) -> list[ResponseSummary]:
+        """The owner's responses, newest first, after the (created_at, id) cursor ``before``."""
+        query = recent_query(owner_id, limit, before)
+        return [summary(tuple(row)) for row in await self._read(lambda conn: conn.execute(query).all())]
+
+    async def count_events(self, response_id: str, event_type: str) -> int:
+        """How many events of ``event_type`` the response's log holds."""
+        query = select(func.count()).select_from(EVENTS).where(EVENTS.c.response_id == response_id,
+                                                               EVENTS.c.type == event_type)
+        return int(await self._read(lambda conn: conn.execute(query).scalar_one()))
+
     async def transcript(self, response_id: str) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(select(TRANSCRIPT.c.message).where(TRANSCRIPT.c.response_id == response_id)
@@ -315,11 +324,6 @@ class Store:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).scalars().all()
         return list(rows)
-
-    async def live_session_counts(self, owner_id: str) -> tuple[int, int]:
-        """(the owner's live sessions, all live sessions) in one query (on every submit)."""
-        mine, everyone = await self._read(lambda conn: conn.execute(_LIVE_COUNTS, {"owner": owner_id}).one())
-        return int(mine), int(everyone)
 
     async def live_sessions(self, owner_id: str | None = None) -> int:
         """Sessions with a turn queued or running (optionally of one account)."""

@@ -34,7 +34,24 @@ class SequenceConflict(RuntimeError):
 
 
 class LiveSessionLimit(Exception):
-    """The account reached its live-session limit (checked inside the creating transaction on PostgreSQL)."""
+    """A live-session limit was reached, counted inside the creating transaction: the account's
+    (``scope="account"``) or the whole deployment's (``scope="server"``)."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
+
+
+@dataclass(frozen=True)
+class LiveLimits:
+    per_account: int
+    server: int
+
+
+# (the owner's live sessions, all live sessions) in one query
+_LIVE_SESSION = func.distinct(RESPONSES.c.session_id)
+LIVE_COUNTS = select(func.count(_LIVE_SESSION).filter(RESPONSES.c.owner_id == bindparam("owner")),
+                     func.count(_LIVE_SESSION)).where(RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
 
 
 class GroupConflict(Exception):
@@ -71,16 +88,20 @@ class DriverStatement:
     sql: str
     names: tuple[str, ...]      # bind names, in the order of the ``?`` they fill
     json: tuple[bool, ...]      # which of them are JSON columns (serialised here, as the engine would)
+    fixed: dict[str, Any]       # values bound in the statement itself (a row's value for the name wins)
 
     @classmethod
-    def compile(cls, statement: Any, conn: Connection, json_binds: frozenset[str]) -> "DriverStatement":
+    def compile(cls, statement: Any, conn: Connection, json_binds: frozenset[str]) -> DriverStatement:
         compiled = statement.compile(dialect=conn.dialect)
         names = tuple(compiled.positiontup or ())
-        return cls(sql=compiled.string, names=names, json=tuple(name in json_binds for name in names))
+        return cls(sql=compiled.string, names=names, json=tuple(name in json_binds for name in names),
+                   fixed=dict(compiled.params))
 
     def executemany(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
         """Rows changed. Runs inside ``conn``'s transaction (the same DBAPI connection)."""
-        params = [tuple(dumps_json(row[name]) if is_json else row[name] for name, is_json in zip(self.names, self.json))
+        fixed = self.fixed
+        params = [tuple(dumps_json(value) if is_json else value
+                        for value, is_json in zip((row[n] if n in row else fixed[n] for n in self.names), self.json))
                   for row in rows]
         cursor = conn.connection.cursor()
         try:
@@ -205,12 +226,18 @@ def write_group(conn: Connection, batches: Sequence[Append], now: float, notify_
 # ------------------------------------------------------------------ creating a response
 
 def insert_response(conn: Connection, row: ResponseRow, events, transcript, new_session, expected_head,
-                    session_updates, now: float, live_limit: int | None) -> None:
-    if live_limit is not None:
-        # PostgreSQL. Held until commit: the next submit of this owner counts after this one's row is visible.
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:owner))"), {"owner": row.owner_id})
-        if conn.execute(live_sessions_query(row.owner_id)).scalar_one() >= live_limit:
-            raise LiveSessionLimit()
+                    session_updates, now: float, limits: LiveLimits | None, is_sqlite: bool) -> None:
+    if limits is not None:
+        # Counted in the creating transaction (no read of its own before it): on SQLite its one writer thread
+        # serialises them; on PostgreSQL a per-owner lock, held until commit, makes the next submit of this owner
+        # count after this one's row is visible (the server-wide count may overshoot by concurrent owners).
+        if not is_sqlite:
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:owner))"), {"owner": row.owner_id})
+        mine, everyone = conn.execute(LIVE_COUNTS, {"owner": row.owner_id}).one()
+        if mine >= limits.per_account:
+            raise LiveSessionLimit("account")
+        if everyone >= limits.server:
+            raise LiveSessionLimit("server")
     if new_session is not None:
         conn.execute(insert(SESSIONS).values(**new_session.model_dump()))
     else:
@@ -234,20 +261,29 @@ def settle_group(conn: Connection, settlements: Sequence[Settlement], now: float
                  grouped: bool) -> list[Settlement]:
     """Move each stale turn to its settled status with its terminal event; a turn that moved meanwhile is left
     alone. Returns those written (``GroupConflict`` when a grouped move found one moved)."""
-    statement = update(RESPONSES).where(
-        RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
-        or_(*(RESPONSES.c.status == status for status in sorted(RUNNING_STATUSES))),  # (no IN in executemany)
-    ).values(status=bindparam("v_status"), snapshot=bindparam("v_snapshot"),
-             last_sequence=bindparam("v_last_sequence"), snapshot_sequence=bindparam("v_last_sequence"),
-             updated_at=now, owner_replica=None, lease_expires_at=None, cancel_requested_at=None)
+    def build():
+        return update(RESPONSES).where(
+            RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
+            or_(*(RESPONSES.c.status == status for status in sorted(RUNNING_STATUSES))),  # (no IN in executemany)
+        ).values(status=bindparam("v_status"), snapshot=bindparam("v_snapshot"),
+                 last_sequence=bindparam("v_last_sequence"), snapshot_sequence=bindparam("v_last_sequence"),
+                 updated_at=bindparam("v_now"), owner_replica=bindparam("v_owner_replica"),
+                 lease_expires_at=bindparam("v_lease_expires_at"),
+                 cancel_requested_at=bindparam("v_cancel_requested_at"))
+
     params = [{"_id": s.response_id, "_expected": s.expected_last_sequence, "v_status": s.status,
-               "v_snapshot": s.snapshot, "v_last_sequence": s.expected_last_sequence + 1} for s in settlements]
+               "v_snapshot": s.snapshot, "v_last_sequence": s.expected_last_sequence + 1, "v_now": now,
+               "v_owner_replica": None, "v_lease_expires_at": None, "v_cancel_requested_at": None}
+              for s in settlements]
+    statements: dict[Any, Any] = {}
     if grouped and conn.dialect.supports_sane_multi_rowcount:
-        if conn.execute(statement, params).rowcount != len(params):
+        if _run_many(conn, statements, "settle", build, params, _MOVE_JSON) != len(params):
             raise GroupConflict()
         written = list(settlements)
     else:
-        written = [s for s, p in zip(settlements, params) if conn.execute(statement, p).rowcount == 1]
+        written = [s for s, p in zip(settlements, params)
+                   if _run_many(conn, statements, "settle", build, [p], _MOVE_JSON) == 1]
     if written:
-        conn.execute(insert(EVENTS), [row for s in written for row in event_rows(s.response_id, [s.event], now)])
+        _run_many(conn, statements, "events", lambda: insert(EVENTS),
+                  [row for s in written for row in event_rows(s.response_id, [s.event], now)], _EVENT_JSON)
     return written

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from agent.costs import TokenPrice
 from agent.hf_hosts import CallerHttp
 from agent.identity import Identity
+from agent.json_limits import JsonRefused, loads_bounded
 from agent.models import Artifact
 from agent.settings import Settings
 
@@ -98,16 +98,18 @@ class Tool(ABC, Generic[Args]):
     def parse(self, raw_arguments: str) -> Args:
         """Parse the model's JSON arguments; raises ``ToolFailure`` with a message the model can fix."""
         try:
-            data = json.loads(raw_arguments or "{}")
-        except json.JSONDecodeError as exc:
-            raise ToolFailure(f"Arguments are not valid JSON ({exc.msg} at char {exc.pos}). "
+            data = loads_bounded((raw_arguments or "{}").encode())
+        except JsonRefused as exc:  # invalid JSON, or nesting / numbers no real arguments need
+            raise ToolFailure(f"Arguments are not valid JSON ({exc}). "
                               f"Send a JSON object matching the {self.name} schema.") from None
         if not isinstance(data, dict):
             raise ToolFailure(f"Arguments must be a JSON object matching the {self.name} schema.")
         try:
             return self.Arguments.model_validate(data)  # type: ignore[return-value]
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors())
             raise ToolFailure(f"Invalid arguments for {self.name}: {problems}") from None
 
 

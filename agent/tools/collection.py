@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field
 
 from agent.models import Artifact
 from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
-from agent.tools.write_support import REPO_ID_PATTERN, call_hub, repo_url, require_repo_write
+from agent.hub_ids import NamespacedRepoId
+from agent.tools.write_support import call_hub, repo_url, require_repo_write
 
 COLLECTION_ENV = "ML_INTERN_COLLECTION_SLUG"
 TITLE_PREFIX = "ml-intern session "
@@ -147,7 +148,7 @@ async def recover_collection_artifacts(ctx: ToolContext,
 class SessionCollectionArgs(BaseModel):
     action: Literal["show", "add"] = Field("show", description="show: list the collection; add: add an existing "
                                                                "repo (e.g. one a job pushed) to it.")
-    repo_id: str | None = Field(None, pattern=REPO_ID_PATTERN, description="For add: the repo id, e.g. alice/my-model.")
+    repo_id: NamespacedRepoId | None = Field(None, description="For add: the repo id, e.g. alice/my-model.")
     kind: RepoKind = Field("model", description="For add: model, dataset or space.")
 
 

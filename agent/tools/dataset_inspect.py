@@ -4,14 +4,16 @@ diagnosis, through the dataset viewer API (datasets-server) as the caller."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from agent.hub_ids import RepoId
+from agent.models import MAX_SAFE_INTEGER
 from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
 from agent.tools.dataset_format import diagnose
-from agent.tools.hub import _REPO_ID, repo_url
+from agent.tools.hub import repo_url
 
 CELL_CHARS = 300
 LIST_ITEMS = 6
@@ -49,13 +51,54 @@ def describe_feature(feature: Any) -> Any:
     return str(feature)
 
 
+# The parts of the dataset viewer API's replies this tool reads (https://huggingface.co/docs/dataset-viewer).
+class _IsValid(BaseModel):
+    viewer: bool
+    preview: bool
+    search: bool = False
+    filter: bool = False
+
+
+class _SplitEntry(BaseModel):
+    config: str
+    split: str
+
+
+class _Splits(BaseModel):
+    splits: list[_SplitEntry]
+
+
+class _SplitInfo(BaseModel):
+    num_examples: int | None = None
+
+
+class _DatasetInfo(BaseModel):
+    features: dict[str, Any] | None = None
+    splits: dict[str, _SplitInfo] | None = None
+    download_size: int | None = None
+
+
+class _Info(BaseModel):
+    dataset_info: _DatasetInfo
+
+
+class _Row(BaseModel):
+    row: dict[str, Any]
+
+
+class _Rows(BaseModel):
+    rows: list[_Row]
+
+
+Reply = TypeVar("Reply", bound=BaseModel)
+
+
 class DatasetInspectArgs(BaseModel):
-    dataset: str = Field(..., min_length=1, max_length=200, pattern=_REPO_ID,
-                         description="Dataset repo id, e.g. HuggingFaceH4/ultrachat_200k.")
+    dataset: RepoId = Field(..., description="Dataset repo id, e.g. HuggingFaceH4/ultrachat_200k.")
     config: str | None = Field(None, max_length=100, description="Config (subset); default: 'default' or the first.")
     split: str | None = Field(None, max_length=100, description="Split for sample rows; default: 'train' or the first.")
     rows: int = Field(3, ge=0, le=20, description="Sample rows to show (cells are shortened).")
-    offset: int = Field(0, ge=0, description="Index of the first sample row.")
+    offset: int = Field(0, ge=0, le=MAX_SAFE_INTEGER, description="Index of the first sample row.")
 
 
 class DatasetInspect(Tool[DatasetInspectArgs]):
@@ -68,7 +111,7 @@ class DatasetInspect(Tool[DatasetInspectArgs]):
     async def run(self, args: DatasetInspectArgs, ctx: ToolContext) -> str:
         base = ctx.settings.datasets_server_url.rstrip("/")
 
-        async def get(path: str, **params: Any) -> dict[str, Any]:
+        async def get(path: str, reply_model: type[Reply], **params: Any) -> Reply:
             try:
                 reply = await ctx.http.get(f"{base}{path}", params={"dataset": args.dataset, **params}, timeout=30.0)
             except httpx.HTTPError as exc:
@@ -79,16 +122,20 @@ class DatasetInspect(Tool[DatasetInspectArgs]):
             if reply.status_code >= 400:
                 message = _error(reply)
                 raise ToolFailure(f"Dataset viewer {path} failed for {args.dataset} ({reply.status_code}): {message}")
-            return reply.json()
+            try:
+                return reply_model.model_validate_json(reply.content)
+            except ValidationError:  # not JSON (a proxy's error page), or not the shape the viewer API documents
+                raise ToolFailure(f"The dataset viewer sent an unreadable reply to {path} for {args.dataset} "
+                                  f"({reply.status_code}, {reply.headers.get('content-type') or 'no content type'}); "
+                                  "this is usually transient: retry later.") from None
 
-        valid = await get("/is-valid")
-        if not valid.get("viewer") and not valid.get("preview"):
+        valid = await get("/is-valid", _IsValid)
+        if not valid.viewer and not valid.preview:
             raise ToolFailure(f"'{args.dataset}' has no dataset viewer (unsupported format or still processing): "
                               "inspect its files with hub_repo_details kind=dataset instead.")
-        splits = (await get("/splits")).get("splits", [])
         configs: dict[str, list[str]] = {}
-        for entry in splits:
-            configs.setdefault(entry["config"], []).append(entry["split"])
+        for entry in (await get("/splits", _Splits)).splits:
+            configs.setdefault(entry.config, []).append(entry.split)
         if not configs:
             raise ToolFailure(f"'{args.dataset}' lists no splits yet; try again later.")
         config = args.config or ("default" if "default" in configs else next(iter(configs)))
@@ -97,28 +144,28 @@ class DatasetInspect(Tool[DatasetInspectArgs]):
         split = args.split or ("train" if "train" in configs[config] else configs[config][0])
         if split not in configs[config]:
             raise ToolFailure(f"No split {split!r} in config {config!r}. Splits: {configs[config]}")
-        info = (await get("/info", config=config)).get("dataset_info", {})
-        features = info.get("features") or {}
+        info = (await get("/info", _Info, config=config)).dataset_info
+        features = info.features or {}
         sample: list[dict[str, Any]] = []
         if args.rows:
-            page = await get("/rows", config=config, split=split, offset=args.offset, length=args.rows)
-            sample = [r["row"] for r in page.get("rows", [])]
+            page = await get("/rows", _Rows, config=config, split=split, offset=args.offset, length=args.rows)
+            sample = [r.row for r in page.rows]
             diagnosis_rows = sample
         else:  # no rows to show, but the diagnosis still looks at a few
-            first = await get("/first-rows", config=config, split=split)
-            diagnosis_rows = [r["row"] for r in first.get("rows", [])[:5]]
+            first = await get("/first-rows", _Rows, config=config, split=split)
+            diagnosis_rows = [r.row for r in first.rows[:5]]
         report: dict[str, Any] = {
             "dataset": args.dataset, "url": repo_url(ctx.settings.hub_url, "dataset", args.dataset),
-            "viewer": {k: valid.get(k) for k in ("viewer", "preview", "search", "filter")},
+            "viewer": valid.model_dump(include={"viewer", "preview", "search", "filter"}),
             "configs": {name: names for name, names in list(configs.items())[:20]},
             "config": config,
-            "rows_per_split": {name: s.get("num_examples") for name, s in (info.get("splits") or {}).items()},
+            "rows_per_split": {name: s.num_examples for name, s in (info.splits or {}).items()},
             "features": {name: describe_feature(f) for name, f in features.items()},
         }
         if len(configs) > 20:
             report["configs_truncated"] = f"{len(configs) - 20} more configs not shown"
-        if info.get("download_size"):
-            report["download_bytes"] = info["download_size"]
+        if info.download_size:
+            report["download_bytes"] = info.download_size
         report["format"] = diagnose(features, diagnosis_rows).as_dict()
         if sample:
             report["sample"] = {"split": split, "offset": args.offset, "rows": [shorten(r) for r in sample]}

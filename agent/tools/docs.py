@@ -15,6 +15,7 @@ from collections import OrderedDict
 import httpx
 from pydantic import BaseModel, Field
 
+from agent.hub_ids import InvalidHubName, doc_path
 from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
 
 CANONICAL_DOC_HOSTS = frozenset({"huggingface.co", "www.huggingface.co", "hf.co"})
@@ -25,8 +26,11 @@ _DROP_BLOCKS = re.compile(r"<(script|style|nav|header|footer|aside|form|svg|nosc
 
 def resolve_doc_url(raw: str, hub_url: str) -> str:
     """The configured-Hub URL of a documentation page, or ``ToolFailure`` if ``raw`` is not one."""
-    refuse = ToolFailure(f"Refused {raw!r}: docs_fetch only fetches Hugging Face documentation pages "
-                         "(https://huggingface.co/docs/... or a /docs/... path). Use docs_search to find one.")
+    def refuse(reason: str = "") -> ToolFailure:
+        return ToolFailure(f"Refused {raw!r}: docs_fetch only fetches Hugging Face documentation pages "
+                           f"(https://huggingface.co/docs/... or a /docs/... path){': ' + reason if reason else ''}. "
+                           "Use docs_search to find one.")
+
     raw = raw.strip()
     if raw.startswith(("/docs/", "docs/")):
         path = "/" + raw.lstrip("/")
@@ -34,17 +38,17 @@ def resolve_doc_url(raw: str, hub_url: str) -> str:
         try:
             url = httpx.URL(raw)
         except (httpx.InvalidURL, ValueError):
-            raise refuse from None
+            raise refuse() from None
         hub = httpx.URL(hub_url)
         same_as_hub = (url.scheme, url.host, url.port) == (hub.scheme, hub.host, hub.port)
         canonical = url.scheme == "https" and url.host in CANONICAL_DOC_HOSTS and url.port in (None, 443)
         if not (same_as_hub or canonical) or url.userinfo:
-            raise refuse
-        path = url.path
-    path = path.split("#", 1)[0].split("?", 1)[0]
-    if not path.startswith("/docs/") or ".." in path.split("/"):
-        raise refuse
-    return hub_url.rstrip("/") + path
+            raise refuse()
+        path = url.raw_path.decode("ascii")  # still percent-encoded: doc_path decodes it once, and checks that
+    try:
+        return hub_url.rstrip("/") + doc_path(path.split("#", 1)[0].split("?", 1)[0])
+    except InvalidHubName as exc:
+        raise refuse(str(exc)) from None
 
 
 def html_to_text(page: str) -> str:

@@ -9,11 +9,11 @@ from typing import Any, Literal
 from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 from pydantic import BaseModel, Field
 
+from agent.hub_ids import RepoId
 from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
 
 RepoKind = Literal["model", "dataset", "space"]
 _SORTS = Literal["downloads", "likes", "last_modified", "created_at", "trending_score"]
-_REPO_ID = r"^[\w.\-]+/[\w.\-]+$|^[\w.\-]+$"
 
 # What a search asks the Hub for (the list endpoints' defaults omit dates and parameter counts).
 _SEARCH_EXPAND = {
@@ -117,8 +117,7 @@ class HubSearch(Tool[HubSearchArgs]):
 
 
 class HubRepoDetailsArgs(BaseModel):
-    repo_id: str = Field(..., min_length=1, max_length=200, pattern=_REPO_ID,
-                         description="The repo id, e.g. BAAI/bge-m3.")
+    repo_id: RepoId = Field(..., description="The repo id, e.g. BAAI/bge-m3.")
     kind: RepoKind = "model"
 
 

@@ -19,7 +19,8 @@ from agent.models import Artifact
 from agent.tools.base import Tool, ToolContext, ToolFailure
 from agent.tools.collection import COLLECTION_ENV, SessionCollections
 from agent.tools.jobs_hardware import HardwareCatalog
-from agent.tools.write_support import NAMESPACE_PATTERN, call_hub, require_jobs, resolve_namespace
+from agent.hub_ids import Namespace
+from agent.tools.write_support import call_hub, require_jobs, resolve_namespace
 
 DEFAULT_UV_IMAGE = "ghcr.io/astral-sh/uv:python3.12-bookworm"
 SCRIPT_ENV = "ML_INTERN_SCRIPT_B64"
@@ -56,7 +57,7 @@ class JobLaunchArgs(BaseModel):
                                                 "gave you). Never put the Hub token here: use hf_token.")
     hf_token: bool = Field(False, description="Pass the caller's Hub token to the job as the HF_TOKEN secret. Needed "
                                               "to push to the Hub, read private or gated repos, or log to trackio.")
-    namespace: str | None = Field(None, pattern=NAMESPACE_PATTERN,
+    namespace: Namespace | None = Field(None,
                                   description="Run under this organization (one you belong to); default: your user.")
     name: str | None = Field(None, pattern=r"^[A-Za-z0-9_\-]{1,60}$", description="A short name for the job.")
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from agent import hub_ids
+from agent.hub_ids import hub_path
 from agent.tools.base import ToolContext, ToolFailure
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -39,8 +41,8 @@ def clean_log_line(raw: str) -> str | None:
 
 
 def job_api_url(ctx: ToolContext, namespace: str, job_id: str, route: str = "") -> str:
-    base = f"{ctx.settings.hub_url.rstrip('/')}/api/jobs/{namespace}/{job_id}"
-    return f"{base}/{route}" if route else base
+    path = hub_path("api", "jobs", hub_ids.namespace(namespace), hub_ids.job_id(job_id), *([route] if route else []))
+    return ctx.settings.hub_url.rstrip("/") + path
 
 
 async def sse_events(ctx: ToolContext, url: str, *, idle_timeout: float,

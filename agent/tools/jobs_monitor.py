@@ -19,17 +19,17 @@ from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
 from agent.tools.jobs import SCRIPT_ENV, SESSION_LABEL, job_url, session_label
 from agent.tools.jobs_hardware import HardwareCatalog
 from agent.tools.jobs_logs import StreamRefused, clean_log_line, job_api_url, sse_events
-from agent.tools.write_support import NAMESPACE_PATTERN, call_hub, resolve_namespace
+from agent.hub_ids import JobId, Namespace
+from agent.tools.write_support import call_hub, resolve_namespace
 
 TERMINAL_STAGES = ("COMPLETED", "ERROR", "CANCELED", "DELETED")
-JOB_ID_PATTERN = r"^[A-Za-z0-9\-]{6,64}$"
 MAX_CURSORS = 512
 
 
 class JobRef(BaseModel):
-    job_id: str = Field(..., pattern=JOB_ID_PATTERN, description="The job id returned by hf_job_run / hf_job_run_uv.")
-    namespace: str | None = Field(None, pattern=NAMESPACE_PATTERN,
-                                  description="The job's namespace if it is an organization; default: your user.")
+    job_id: JobId = Field(..., description="The job id returned by hf_job_run / hf_job_run_uv.")
+    namespace: Namespace | None = Field(None, description="The job's namespace if it is an organization; default: "
+                                                          "your user.")
 
 
 async def inspect(ctx: ToolContext, namespace: str, job_id: str) -> Any:
@@ -277,7 +277,7 @@ class JobListArgs(BaseModel):
     status: Literal["SCHEDULING", "RUNNING", "COMPLETED", "ERROR", "CANCELED"] | None = Field(
         None, description="Only jobs in this stage.")
     this_session_only: bool = Field(False, description="Only jobs launched from this session.")
-    namespace: str | None = Field(None, pattern=NAMESPACE_PATTERN, description="An organization; default: your user.")
+    namespace: Namespace | None = Field(None, description="An organization; default: your user.")
     limit: int = Field(20, ge=1, le=100)
 
 

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
 from agent.tools.jobs import SESSION_LABEL, JobLauncher, JobLaunchArgs, UvJobArgs, is_url, session_label, uv_command
-from agent.tools.write_support import NAMESPACE_PATTERN, call_hub, resolve_namespace
+from agent.hub_ids import JobId, Namespace
+from agent.tools.write_support import call_hub, resolve_namespace
 
 PRESETS = ("@annually", "@yearly", "@monthly", "@weekly", "@daily", "@hourly")
 _CRON_FIELD = r"[\d*,/\-]+"
@@ -110,9 +111,8 @@ def _summary(sched: Any) -> dict[str, Any]:
 
 class ScheduledManageArgs(BaseModel):
     action: Literal["list", "get", "delete", "suspend", "resume"]
-    scheduled_job_id: str | None = Field(None, pattern=r"^[A-Za-z0-9\-]{6,64}$",
-                                         description="Required for get, delete, suspend and resume.")
-    namespace: str | None = Field(None, pattern=NAMESPACE_PATTERN, description="An organization; default: your user.")
+    scheduled_job_id: JobId | None = Field(None, description="Required for get, delete, suspend and resume.")
+    namespace: Namespace | None = Field(None, description="An organization; default: your user.")
 
 
 class HfScheduledJobManage(Tool[ScheduledManageArgs]):

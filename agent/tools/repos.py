@@ -3,7 +3,6 @@ the session's collection."""
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
@@ -13,22 +12,14 @@ from agent.models import Artifact
 from agent.tools.base import Tool, ToolContext, ToolFailure
 from agent.tools.collection import SessionCollections
 from agent.tools.jobs_hardware import HardwareCatalog
-from agent.tools.write_support import REPO_ID_PATTERN, call_hub, repo_url, require_repo_write, resolve_namespace
+from agent.hub_ids import NamespacedRepoId, RepoFilePath, repo_file_path
+from agent.tools.write_support import call_hub, repo_url, require_repo_write, resolve_namespace
 
 RepoKind = Literal["model", "dataset", "space"]
 # Spaces run on this flavor for free; every other flavor is billed per minute while the Space is up.
 FREE_SPACE_FLAVOR = "cpu-basic"
 MAX_FILES = 50
 MAX_TOTAL_CHARS = 500_000
-PATH_PATTERN = r"^[^/\x00\\][^\x00\\]{0,299}$"
-
-
-def check_path(path: str) -> str:
-    if ".." in path.split("/") or "//" in path:
-        raise ValueError(f"invalid path {path!r}: no '..' segments or empty segments")
-    return path
-
-
 async def record_repo(ctx: ToolContext, collections: SessionCollections, kind: str, repo_id: str,
                       note: str | None = None) -> list[str]:
     """Record a written repo as an artifact and add it to the session collection; returns warnings."""
@@ -42,7 +33,7 @@ def check_repo_namespace(ctx: ToolContext, repo_id: str) -> None:
 
 
 class CreateRepoArgs(BaseModel):
-    repo_id: str = Field(..., pattern=REPO_ID_PATTERN,
+    repo_id: NamespacedRepoId = Field(...,
                          description="namespace/name — your username or one of your organizations.")
     kind: RepoKind = "model"
     private: bool = Field(False, description="Create the repo private.")
@@ -112,17 +103,12 @@ class HubCreateRepo(Tool[CreateRepoArgs]):
 
 
 class FileArg(BaseModel):
-    path: str = Field(..., pattern=PATH_PATTERN, description="Path in the repo, e.g. README.md or src/train.py.")
+    path: RepoFilePath = Field(..., description="Path in the repo, e.g. README.md or src/train.py.")
     content: str = Field(..., max_length=MAX_TOTAL_CHARS, description="The file's full text content.")
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        return check_path(value)
 
 
 class CommitFilesArgs(BaseModel):
-    repo_id: str = Field(..., pattern=REPO_ID_PATTERN)
+    repo_id: NamespacedRepoId
     kind: RepoKind = "model"
     files: list[FileArg] = Field(default_factory=list, max_length=MAX_FILES,
                                  description="Text files to add or overwrite (small files only; push weights and "
@@ -136,9 +122,7 @@ class CommitFilesArgs(BaseModel):
     @classmethod
     def _paths(cls, value: list[str]) -> list[str]:
         for path in value:
-            if not re.match(PATH_PATTERN, path):
-                raise ValueError(f"invalid path {path!r}")
-            check_path(path.rstrip("/"))
+            repo_file_path(path[:-1] if path.endswith("/") else path)  # a trailing / names a folder
         return value
 
     @model_validator(mode="after")

@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 from agent.models import Artifact
 from agent.tools.base import Tool, ToolContext
 from agent.tools.collection import SessionCollections, dashboard_note
-from agent.tools.write_support import NAMESPACE_PATTERN, call_hub, repo_url, require_repo_write, resolve_namespace
+from agent.hub_ids import Namespace, RepoName
+from agent.tools.write_support import call_hub, repo_url, require_repo_write, resolve_namespace
 
 APP_PY = "import trackio\n\ntrackio.show()\n"
 REQUIREMENTS = "trackio[spaces]\n"
@@ -50,10 +51,8 @@ def space_host(space_id: str) -> str:
 class TrackioArgs(BaseModel):
     project: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$",
                          description="The trackio project name the training job logs to.")
-    space_name: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}$",
-                                   description="Space name (default trackio-<project>).")
-    namespace: str | None = Field(None, pattern=NAMESPACE_PATTERN,
-                                  description="An organization you belong to; default: your user.")
+    space_name: RepoName | None = Field(None, description="Space name (default trackio-<project>).")
+    namespace: Namespace | None = Field(None, description="An organization you belong to; default: your user.")
     private: bool = Field(False, description="Private dashboards cannot be embedded for anonymous viewers.")
 
 

@@ -14,8 +14,6 @@ from agent.tools.base import ToolContext, ToolFailure
 
 T = TypeVar("T")
 
-NAMESPACE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9\-_.]{0,95}$"
-REPO_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9\-_.]{0,95}/[A-Za-z0-9][A-Za-z0-9\-_.]{0,95}$"
 _URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 
 

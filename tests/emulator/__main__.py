@@ -1,4 +1,5 @@
-"""`python -m tests.emulator --port 9000 [--host 127.0.0.1] [--load-accounts N]` — run the emulator by hand."""
+"""`python -m tests.emulator --port 9000 [--host 127.0.0.1] [--load-accounts N] [--hub-fault SERVICE=MODE[:N]]` —
+run the emulator by hand."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tests.serving import bind_socket
 
 from .accounts import LOAD_TOKEN_PREFIX
 from .app import create_app
+from .hub_faults import HubFault
 from .state import EmulatorState
 
 
@@ -24,10 +26,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "without it (400), as the real provider does; lenient: accept it")
     parser.add_argument("--load-accounts", type=int, default=0, metavar="N",
                         help="add N classic-write accounts for load tests (tokens hf_emu_load_0000, ...)")
+    parser.add_argument("--hub-fault", action="append", default=[], metavar="SERVICE=MODE[:N]",
+                        help="make a Hub service fail until cleared (DELETE /_emulator/faults): SERVICE is whoami "
+                             "or datasets-server, MODE error[:STATUS] | garbage | wrong_shape | hang[:SECONDS]; "
+                             "repeatable")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
     if args.load_accounts < 0:
         parser.error("--load-accounts must be >= 0")
+    try:
+        args.hub_faults = [HubFault.parse(text) for text in args.hub_fault]
+    except ValueError as exc:
+        parser.error(f"--hub-fault: {exc}")
     return args
 
 
@@ -51,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     sock = bind_socket(args.host, args.port)
     print(banner(args.host, sock.getsockname()[1], args.load_accounts), flush=True)
     state = EmulatorState(reasoning_replay=args.reasoning_replay, load_accounts=args.load_accounts)
+    for service, fault in args.hub_faults:
+        state.hub_faults.set(service, fault)
     server = uvicorn.Server(uvicorn.Config(create_app(state), log_level=args.log_level, lifespan="off"))
     try:
         asyncio.run(server.serve(sockets=[sock]))

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .errors import datasets_server_error
+from .hub_faults import faulty
 from .viewer_catalog import ViewerConfig, ViewerDataset
 
 MAX_ROWS = 100
@@ -195,11 +196,7 @@ def routes(state: Any) -> list[BaseRoute]:
             size_body = {"dataset": {"dataset": dataset.id, **totals}, "configs": config_items, "splits": split_items}
         return JSONResponse({"size": size_body, "pending": [], "failed": [], "partial": False})
 
-    return [
-        Route("/is-valid", is_valid, methods=["GET"]),
-        Route("/splits", splits, methods=["GET"]),
-        Route("/info", info, methods=["GET"]),
-        Route("/first-rows", first_rows, methods=["GET"]),
-        Route("/rows", rows, methods=["GET"]),
-        Route("/size", size, methods=["GET"]),
-    ]
+    endpoints = {"/is-valid": is_valid, "/splits": splits, "/info": info, "/first-rows": first_rows, "/rows": rows,
+                 "/size": size}
+    return [Route(path, faulty(state.hub_faults, "datasets-server", handler), methods=["GET"])
+            for path, handler in endpoints.items()]

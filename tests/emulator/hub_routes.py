@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .accounts import bearer_token, whoami_payload
+from .hub_faults import faulty
 from .errors import hub_error, hub_unauthorized, repo_not_found
 from .research_http import decode_cursor, encode_cursor
 
@@ -192,7 +193,8 @@ def _whoami_handler(state: Any):
 
 
 def routes(state: Any) -> list[BaseRoute]:
-    out: list[BaseRoute] = [Route("/api/whoami-v2", _whoami_handler(state), methods=["GET"])]
+    out: list[BaseRoute] = [Route("/api/whoami-v2", faulty(state.hub_faults, "whoami", _whoami_handler(state)),
+                                  methods=["GET"])]
     for kind in ("models", "datasets", "spaces"):
         out += [
             Route(f"/api/{kind}", _list_handler(state, kind), methods=["GET"]),

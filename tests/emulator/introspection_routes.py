@@ -1,4 +1,4 @@
-"""Test-only endpoints under /_emulator: read/clear recorded requests, reset counters."""
+"""Test-only endpoints under /_emulator: read/clear recorded requests, reset counters, set Hub faults."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+
+from . import hub_faults
 
 
 def routes(state: Any) -> list[BaseRoute]:
@@ -29,4 +31,5 @@ def routes(state: Any) -> list[BaseRoute]:
         Route("/_emulator/requests", clear_requests, methods=["DELETE"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
         Route("/_emulator/health", health, methods=["GET"]),
+        *hub_faults.routes(state.hub_faults),
     ]

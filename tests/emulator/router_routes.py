@@ -18,6 +18,7 @@ from .errors import INVALID_CREDENTIALS, openai_error
 from .scripted_model import (
     Answer,
     Failure,
+    Fault,
     ScriptError,
     estimate_tokens,
     find_script,
@@ -32,6 +33,49 @@ from .thinking import (
 )
 
 POLICIES = ("fastest", "cheapest", "preferred")
+# What a gateway in front of the provider may answer with a 200 (the `html` fault).
+GATEWAY_PAGE = b"<html><head><title>Service</title></head><body><h1>We'll be right back.</h1></body></html>\n"
+# A chunk whose JSON is valid but not a chunk's shape (the `bad_shape_chunk` fault): content must be a string.
+BAD_SHAPE_CHUNK = b'data: {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": 42}}]}\n\n'
+# Faults that strike inside the text of a streamed reply.
+MID_STREAM_FAULTS = ("drop", "unfinished", "malformed_chunk", "bad_shape_chunk")
+# Yielded by a reply's body iterator: close the connection here, without the end of the chunked body.
+DROP = b"<drop the connection>"
+
+
+class SseReply(StreamingResponse):
+    """A streamed reply whose body iterator may yield ``DROP``: the app then returns without the body's last
+    message and uvicorn closes the connection mid-body, as a reset network path or a crashed provider does."""
+
+    async def stream_response(self, send: Any) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        async for chunk in self.body_iterator:
+            if chunk is DROP:
+                return
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _fault_reply(fault: Fault | None, headers: dict[str, str]) -> Response | None:
+    """The whole reply for the faults that replace the body (a gateway page, an empty body)."""
+    if fault is None:
+        return None
+    if fault.kind == "html":
+        return Response(GATEWAY_PAGE, media_type="text/html; charset=utf-8", headers=headers)
+    if fault.kind == "empty":
+        return Response(b"", media_type="text/event-stream", headers=headers)
+    return None
+
+
+async def _trickle(frames: AsyncIterator[bytes], fault: Fault) -> AsyncIterator[bytes]:
+    """Every frame sent in pieces of ``piece_bytes``, ``delay_ms`` apart (a slow or congested path)."""
+    async for frame in frames:
+        if frame is DROP:
+            yield frame
+            continue
+        for start in range(0, len(frame), fault.piece_bytes):
+            await asyncio.sleep(fault.delay_ms / 1000)
+            yield frame[start:start + fault.piece_bytes]
 FAILURE_BODIES = {
     429: ("Rate limit reached for requests (emulated). Please retry.", "rate_limit_error", "rate_limit_exceeded"),
     500: ("The provider returned an internal error (emulated).", "server_error", "internal_error"),
@@ -154,12 +198,31 @@ async def _stream(cid: str, model: str, answer: Answer, usage: dict[str, int], i
     for piece in answer.reasoning_chunks():
         yield chunk(reasoning_delta(answer.reasoning_field or "reasoning_content", piece))
     text_chunks = answer.text_chunks()
+    fault = answer.fault if answer.fault is not None and answer.fault.kind in MID_STREAM_FAULTS else None
+    strike = fault.position(len(text_chunks)) if fault is not None else -1
     for i, piece in enumerate(text_chunks):
         if i and answer.delay_ms:
             await asyncio.sleep(answer.delay_ms / 1000)
         if answer.stream_error is not None and i == len(text_chunks) // 2:
             break
+        if i == strike:
+            break
         yield chunk({"content": stamp() if answer.stamped else piece})
+    if fault is not None:
+        # It strikes after `after_chunks` text chunks (after the whole text when it has fewer).
+        if fault.kind == "drop":
+            yield DROP
+            return
+        if fault.kind == "unfinished":
+            return  # a clean end of the body: no finish_reason, no [DONE]
+        rest = text_chunks[strike:]
+        if fault.kind == "bad_shape_chunk":
+            yield BAD_SHAPE_CHUNK
+        else:  # malformed_chunk: the next text chunk arrives cut in the middle of its JSON (its text is lost)
+            whole = chunk({"content": (stamp() if answer.stamped else rest.pop(0)) if rest else "lost"})
+            yield whole[: len(whole) // 2] + b"\n\n"
+        for piece in rest:  # then the rest of the reply, as if nothing had happened
+            yield chunk({"content": stamp() if answer.stamped else piece})
     if answer.stream_error is not None:
         # What the router sends when the provider fails after the headers: an error object as a data frame.
         message, type_, code = FAILURE_BODIES[answer.stream_error]
@@ -170,6 +233,9 @@ async def _stream(cid: str, model: str, answer: Answer, usage: dict[str, int], i
                                      "function": {"name": call.name, "arguments": ""}}]})
         for fragment in split_arguments(call.arguments):
             yield chunk({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]})
+            if answer.fault is not None and answer.fault.kind == "drop_in_arguments":
+                yield DROP  # reset after the first fragment of the first call's arguments
+                return
     yield chunk({}, answer.finish_reason)
     if include_usage:
         yield chunk(None, last_usage=True)
@@ -205,6 +271,9 @@ def _chat_handler(state: Any):
             headers = {"Retry-After": "0"} if plan.status == 429 else None
             return openai_error(plan.status, message, type_, code, headers=headers)
 
+        faulty = _fault_reply(plan.fault, {"x-inference-provider": provider})
+        if faulty is not None:
+            return faulty
         refused = _think(state, base_model, body, plan)
         if refused is not None:
             return refused
@@ -213,8 +282,11 @@ def _chat_handler(state: Any):
         usage = _usage(body, plan)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            return StreamingResponse(
-                _stream(cid, base_model, plan, usage, include_usage),
+            frames = _stream(cid, base_model, plan, usage, include_usage)
+            if plan.fault is not None and plan.fault.kind == "trickle":
+                frames = _trickle(frames, plan.fault)
+            return SseReply(
+                frames,
                 media_type="text/event-stream",
                 headers={**headers, "Cache-Control": "no-cache"},
             )

@@ -24,6 +24,9 @@ SCRIPT_RE = re.compile(r"```emulator-script[^\n]*\n(.*?)```", re.DOTALL)
 BAD_ARGUMENTS = '{"query": "unterminated'
 DEFAULT_CHUNK_CHARS = 20
 ERROR_STATUSES = (429, 500, 503)
+# Faults of a 200 reply (what a flaky network or a broken proxy does to the router's answer); see README.md.
+FAULT_KINDS = ("drop", "drop_in_arguments", "unfinished", "malformed_chunk", "bad_shape_chunk", "html", "empty",
+               "trickle")
 # A stamped chunk's content: the router's clock when it sends the chunk, so a client downstream of the product
 # server measures lag = its receive time - the stamp (both clocks are the same machine's in a load test).
 STAMP_FORMAT = "[t=%.6f] "
@@ -55,6 +58,7 @@ class Answer:
     reasoning_tokens: int | None = None  # None: counted from the reasoning text
     reasoning_field: str | None = None  # None: the model's own field
     stream_error: int | None = None  # fail mid-stream with this status (an error chunk after half the text)
+    fault: Fault | None = None  # a transport or format fault in this 200 reply
     truncated: bool = False  # the output budget ran out (finish_reason "length")
     stamped: bool = False  # each text chunk is replaced by a fresh `stamp()` when it is sent
 
@@ -91,10 +95,26 @@ class Failure:
 
 
 @dataclass
+class Fault:
+    """A fault injected into a 200 reply. ``after_chunks``: text chunks sent before it strikes (None = half of
+    them); ``delay_ms`` and ``piece_bytes`` shape a trickle."""
+
+    kind: str
+    after_chunks: int | None = None
+    delay_ms: int = 5
+    piece_bytes: int = 7
+
+    def position(self, text_chunks: int) -> int:
+        at = text_chunks // 2 if self.after_chunks is None else self.after_chunks
+        return min(at, text_chunks)
+
+
+@dataclass
 class _Turn:
     step: dict[str, Any] | list[Any] | None  # None = default answer (script exhausted)
     errors: list[int] = field(default_factory=list)  # statuses to fail with, in order
     stream_errors: list[int] = field(default_factory=list)  # statuses to fail with mid-stream, in order
+    faults: list[Fault] = field(default_factory=list)  # faults of the 200 reply, one per attempt, in order
     hang_ms: int = 0
     hang_times: int | None = None  # None = every attempt
 
@@ -147,7 +167,7 @@ def find_script(messages: list[dict[str, Any]]) -> tuple[str | None, int, str]:
 
 
 def _is_modifier(step: Any) -> bool:
-    return isinstance(step, dict) and ({"error", "hang_ms", "stream_error"} & step.keys()) and not (
+    return isinstance(step, dict) and ({"error", "hang_ms", "stream_error", "fault"} & step.keys()) and not (
         {"say", "stamped", "call", "calls", "bad_arguments"} & step.keys()
     )
 
@@ -173,6 +193,8 @@ def parse_turns(script: str) -> list[_Turn]:
                 if status not in ERROR_STATUSES:
                     raise ScriptError(f"stream_error status must be one of {ERROR_STATUSES}, got {status!r}")
                 pending.stream_errors += [int(status)] * int(step.get("times", 1))
+            if "fault" in step:
+                pending.faults += [_fault(step)] * int(step.get("times", 1))
             if "hang_ms" in step:
                 pending.hang_ms += int(step["hang_ms"])
                 if "times" in step and "error" not in step:
@@ -182,9 +204,24 @@ def parse_turns(script: str) -> list[_Turn]:
         pending.step = step
         turns.append(pending)
         pending = _Turn(step=None)
-    if pending.errors or pending.hang_ms or pending.stream_errors:
+    if pending.errors or pending.hang_ms or pending.stream_errors or pending.faults:
         turns.append(pending)  # trailing modifiers attach to the default answer
     return turns
+
+
+def _fault(step: dict[str, Any]) -> Fault:
+    unknown = step.keys() - {"fault", "times", "after_chunks", "delay_ms", "piece_bytes"}
+    if unknown:
+        raise ScriptError(f"unknown fault keys: {sorted(unknown)}")
+    kind = step["fault"]
+    if kind not in FAULT_KINDS:
+        raise ScriptError(f"fault must be one of {FAULT_KINDS}, got {kind!r}")
+    numbers = {key: step[key] for key in ("after_chunks", "delay_ms", "piece_bytes") if key in step}
+    for key, value in numbers.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < (1 if key == "piece_bytes" else 0):
+            raise ScriptError(f"{key} must be a {'positive' if key == 'piece_bytes' else 'non-negative'} "
+                              f"integer, got {value!r}")
+    return Fault(kind=kind, **numbers)
 
 
 def _validate_answer_step(step: Any) -> None:
@@ -301,4 +338,8 @@ def plan_reply(state: Any, model_id: str, messages: list[dict[str, Any]]) -> Ans
         attempt = state.consume_attempt(("stream_error", digest, turn_index))
         if attempt < len(turn.stream_errors):
             answer.stream_error = turn.stream_errors[attempt]
+    if turn.faults:
+        attempt = state.consume_attempt(("fault", digest, turn_index))
+        if attempt < len(turn.faults):
+            answer.fault = turn.faults[attempt]
     return answer

@@ -11,6 +11,7 @@ from .accounts import Account, default_accounts
 from .accounts import load_accounts as make_load_accounts
 from .catalog import Catalog, build_catalog
 from .compute_state import ComputeState
+from .hub_faults import HubFaults
 from .viewer_catalog import ViewerCatalog, build_viewer_catalog
 
 MAX_RECORDED_REQUESTS = 5_000
@@ -38,6 +39,8 @@ class EmulatorState:
     reasoning_replay: str = "strict"
     # Extra classic-write accounts for load tests, added to `accounts` (tokens hf_emu_load_0000, ...).
     load_accounts: int = 0
+    # Faults played by Hub services (whoami, datasets-server): see hub_faults.py.
+    hub_faults: HubFaults = field(default_factory=HubFaults)
 
     def __post_init__(self) -> None:
         if self.load_accounts < 0:
@@ -79,3 +82,4 @@ class EmulatorState:
         with self.lock:
             self.requests.clear()
             self.failure_counters.clear()
+        self.hub_faults.clear()

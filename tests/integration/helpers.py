@@ -13,6 +13,9 @@ from typing import Any
 
 import httpx
 
+from agent import events as ev
+from agent.models import McpCallItem, error_text
+from tests import openai_wire
 from tests.conftest import script
 
 SETTLED = ("completed", "failed", "cancelled", "incomplete")
@@ -38,6 +41,27 @@ def uscript(*steps: Any) -> str:
 def hang(ms: int = 30_000) -> str:
     """A turn whose model call stalls ``ms`` (every attempt), then answers."""
     return uscript({"hang_ms": ms}, {"say": "finally"})
+
+
+# ---------------------------------------------------------------- the wire, strictly
+
+def validate_response(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` once it validated strictly as the spec's Response (tests/openai_wire.py)."""
+    openai_wire.validate_response(body)
+    return body
+
+
+def check_wire_event(event: dict[str, Any]) -> None:
+    """A standard event validates strictly; any other is a documented extension."""
+    if openai_wire.is_standard(event):
+        openai_wire.validate_event(event)
+    else:
+        assert event["type"] in ev.EXTENSION_EVENTS, f"undocumented event type {event['type']!r}"
+
+
+def tool_error(item: dict[str, Any]) -> str | None:
+    """The error text of an mcp_call item (the spec's error object), as the agent read it."""
+    return error_text(McpCallItem.model_validate(item).error)
 
 
 # ---------------------------------------------------------------- SSE
@@ -80,6 +104,7 @@ def stream_events(client: httpx.Client, method: str, url: str, *, limit: int | N
             event = frame["data"]
             assert frame["event"] == event["type"]
             assert frame["id"] == str(event["sequence_number"])
+            check_wire_event(event)
             events.append(event)
             if (limit is not None and len(events) >= limit) or (until is not None and until(event)):
                 break
@@ -97,7 +122,7 @@ def settle(client: httpx.Client, response_id: str) -> dict[str, Any]:
     assert events and events[-1]["type"] in TERMINAL_EVENTS, [e["type"] for e in events[-3:]]
     reply = client.get(f"/v1/responses/{response_id}")
     assert reply.status_code == 200
-    return reply.json()
+    return validate_response(reply.json())
 
 
 def poll_until(client: httpx.Client, response_id: str, statuses: Iterable[str] = SETTLED, *,
@@ -106,7 +131,7 @@ def poll_until(client: httpx.Client, response_id: str, statuses: Iterable[str] =
     wanted = set(statuses)
     deadline = time.monotonic() + timeout
     while True:
-        body = client.get(f"/v1/responses/{response_id}").json()
+        body = validate_response(client.get(f"/v1/responses/{response_id}").json())
         if body["status"] in wanted:
             return body
         assert time.monotonic() < deadline, f"{response_id} still {body['status']} after {timeout}s"
@@ -116,7 +141,7 @@ def poll_until(client: httpx.Client, response_id: str, statuses: Iterable[str] =
 def create(client: httpx.Client, input: str, **body: Any) -> dict[str, Any]:
     reply = client.post("/v1/responses", json={"input": input, **body})
     assert reply.status_code == 200, reply.text
-    return reply.json()
+    return validate_response(reply.json())
 
 
 def assert_envelope(reply: httpx.Response, status: int, *, code: str | None = None,

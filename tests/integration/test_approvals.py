@@ -68,7 +68,8 @@ def test_deny_model_call_fails_with_feedback(alice: httpx.Client):
                         json={"approve": False, "feedback": "too expensive"})
     assert denied.status_code == 200
     final = wait_for(lambda: (r := alice.get(f"/v1/responses/{created['id']}").json())["status"] == "failed" and r)
-    assert final["error"]["code"] == "approval_denied" and "too expensive" in final["error"]["message"]
+    assert final["error"]["type"] == "approval_denied" and "too expensive" in final["error"]["message"]
+    assert final["error"]["code"] == "server_error"
 
 
 def test_approval_request_validation_and_isolation(alice: httpx.Client, bob: httpx.Client):

@@ -103,6 +103,60 @@ def test_bad_starting_after_is_400(alice):
     assert_envelope(alice.get(f"/v1/responses/{done['id']}", params={"stream": "maybe"}), 400, param="stream")
 
 
+@pytest.mark.parametrize("value", [str(2**63), str(2**64 + 1), str(2**53), "9" * 30, "1" * 5000])
+def test_starting_after_beyond_any_sequence_number_is_400(alice, value):
+    # 2^63 and up used to answer 200 and then drop the stream (OverflowError in SQLite).
+    done = create(alice, uscript({"say": "x"}))
+    for url, kwargs in ((f"/v1/responses/{done['id']}", {"params": {"stream": "true", "starting_after": value}}),
+                        (f"/v1/responses/{done['id']}/events", {"params": {"starting_after": value}}),
+                        (f"/v1/responses/{done['id']}/events", {"headers": {"last-event-id": value}})):
+        error = assert_envelope(alice.get(url, **kwargs), 400, code="invalid_value", param="starting_after")
+        assert str(2**53 - 1) in error["message"]
+    # The largest accepted value streams normally: nothing after it, and the finished response's stream closes.
+    with alice.stream("GET", f"/v1/responses/{done['id']}/events",
+                      params={"starting_after": str(2**53 - 1)}) as reply:
+        assert reply.status_code == 200 and reply.read() == b""
+
+
+@pytest.mark.parametrize(("raw", "param"), [
+    (b'{"input": "x", "max_cost_usd": NaN}', "max_cost_usd"),
+    (b'{"input": "x", "max_cost_usd": Infinity}', "max_cost_usd"),
+    (b'{"input": "x", "max_cost_usd": 1e400}', "max_cost_usd"),
+    (b'{"input": "x", "temperature": NaN}', "temperature"),
+    (b'{"input": "x", "top_p": -Infinity}', "top_p"),
+    (b'{"input": "x", "wait_timeout_seconds": NaN}', "wait_timeout_seconds"),
+    (b'{"input": "x", "wait_timeout_seconds": ' + b"9" * 400 + b"}", "wait_timeout_seconds"),
+])
+def test_non_finite_and_huge_numbers_are_400_naming_the_parameter(alice, server, raw, param):
+    before = count_responses(server.database_path)
+    error = assert_envelope(alice.post("/v1/responses", content=raw), 400, code="invalid_value", param=param)
+    assert count_responses(server.database_path) == before
+    if b"NaN" in raw or b"Infinity" in raw:
+        assert "finite" in error["message"]
+
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 5000 + b"]" * 5000,
+    b'{"input": "x", "metadata": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5001,
+    b'{"input": [' + b"[" * 100_000,
+    b'{"input": "x", "temperature": ' + b"1" * 5000 + b"}",
+])
+def test_deep_nesting_and_overlong_numbers_are_400_invalid_json(alice, server, raw):
+    # Used to be 500: RecursionError from the parser, ValueError for a 5,000-digit integer.
+    before = count_responses(server.database_path)
+    error = assert_envelope(alice.post("/v1/responses", content=raw), 400, code="invalid_json")
+    assert "sys.set_int_max_str_digits" not in error["message"]
+    assert count_responses(server.database_path) == before
+    # The same holds for the other JSON route.
+    assert_envelope(alice.post(f"/v1/responses/resp_{'0' * 32}/approvals", content=raw), 400, code="invalid_json")
+
+
+def test_nesting_at_the_bound_is_parsed(alice, server):
+    # 64 levels are parsed (then refused by the typed model for what they are, not as bad JSON).
+    nested = b'{"input": "x", "metadata": {"k": ' + b"[" * 62 + b"]" * 62 + b"}}"
+    assert_envelope(alice.post("/v1/responses", content=nested), 400, code="invalid_value", param="metadata.k")
+
+
 def test_idempotency_key_returns_the_same_response(alice, server):
     key = f"idem-{nonce()}"
     task = uscript({"say": "once"})

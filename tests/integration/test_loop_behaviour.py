@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -55,11 +56,14 @@ def test_tool_output_is_bounded_to_4kb_and_streamed_in_full_as_tool_log(alice):
     item = acting(body["output"])[0]
     assert item["type"] == "mcp_call" and item["status"] == "completed"
     assert len(item["output"].encode()) <= 4096
-    assert "truncated" in item["output"]
     logs = [e for e in all_events(alice, body["id"]) if e["type"] == "response.tool_log"]
     full = "".join(e["text"] for e in logs if e["item_id"] == item["id"])
     assert len(full.encode()) > 4096
-    assert full.startswith(item["output"].split("\n…[truncated")[0])
+    # The head and the tail (where a log's outcome is), with a marker saying how much is left out between.
+    head, omitted, tail = re.fullmatch(r"(.*)\n…\[(\d+) bytes omitted; the full output streamed as "
+                                       r"response.tool_log\]…\n(.*)", item["output"], re.S).groups()
+    assert head and tail and full.startswith(head) and full.endswith(tail)
+    assert int(omitted) == len(full.encode()) - len(head.encode()) - len(tail.encode())
 
 
 def test_malformed_arguments_fail_the_item_and_the_turn_goes_on(alice, emulator):
@@ -68,7 +72,10 @@ def test_malformed_arguments_fail_the_item_and_the_turn_goes_on(alice, emulator)
     item = acting(body["output"])[0]
     assert item["type"] == "mcp_call" and item["name"] == "hub_search"
     assert item["status"] == "failed" and item["output"] is None
-    assert "JSON" in item["error"]
+    # The spec's object form: the tool's result, as the model read it.
+    assert item["error"]["type"] == "mcp_tool_execution_error"
+    [block] = item["error"]["content"]
+    assert block["type"] == "text" and "JSON" in block["text"]
     assert body["output"][-1]["content"][0]["text"] == "Recovered."
     # The model was told what went wrong, so it can fix its call.
     second = chat_requests(emulator, body["session_id"])[1]
@@ -81,7 +88,10 @@ def test_unknown_tool_fails_the_item_and_the_turn_completes(alice):
     assert body["status"] == "completed"
     item = acting(body["output"])[0]
     assert item["name"] == "no_such_tool" and item["status"] == "failed"
-    assert "Unknown tool" in item["error"] and "hub_search" in item["error"]
+    # It never reached a tool: an MCP protocol error, JSON-RPC "Invalid params" as an MCP server answers.
+    error = item["error"]
+    assert error["type"] == "mcp_protocol_error" and error["code"] == -32602
+    assert "Unknown tool" in error["message"] and "hub_search" in error["message"]
     assert body["output_text"] == "Fine."
 
 
@@ -102,9 +112,9 @@ def test_persistent_provider_errors_fail_the_run_not_the_request(alice):
     assert reply.status_code == 200
     body = reply.json()
     assert body["status"] == "failed"
-    assert body["error"]["code"] == "model_provider_error"
+    assert (body["error"]["code"], body["error"]["type"]) == ("server_error", "model_provider_error")
     assert "500" in body["error"]["message"]
-    assert body["completed_at"] is not None
+    assert body["completed_at"] is None  # set only on a completed response
     calls = [e for e in all_events(alice, body["id"]) if e["type"] == "response.llm_call"]
     assert len(calls) == 4 and calls[-1]["will_retry"] is False
     assert all(c["status"] == "error" for c in calls)
@@ -114,7 +124,7 @@ def test_repeating_the_same_call_ends_the_turn(alice, emulator):
     same = {"call": "hub_repo_details", "arguments": {"repo_id": "BAAI/bge-m3"}}
     body = create(alice, uscript(*[same] * 6, {"say": "never reached"}))
     assert body["status"] == "failed"
-    assert body["error"]["code"] == "repetition_detected"
+    assert (body["error"]["code"], body["error"]["type"]) == ("server_error", "repetition_detected")
     calls = [item for item in body["output"] if item["type"] == "mcp_call"]
     assert len(calls) == 6
     # From the third identical result on, the model is warned.
@@ -139,7 +149,7 @@ def test_iteration_bound_fails_the_turn(bounded_server):
         assert reply.status_code == 200
         body = reply.json()
         assert body["status"] == "failed"
-        assert body["error"]["code"] == "max_iterations_exceeded"
+        assert (body["error"]["code"], body["error"]["type"]) == ("server_error", "max_iterations_exceeded")
         assert "3" in body["error"]["message"]
         assert len([item for item in body["output"] if item["type"] == "mcp_call"]) == 3
         # The bound is not a dead end: a chained turn runs.

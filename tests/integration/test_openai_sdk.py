@@ -77,7 +77,9 @@ def test_tool_calls_parse_as_mcp_call_items(sdk):
     ok, failed = created.output[1], created.output[3]
     assert ok.name == "hub_repo_details" and ok.status == "completed" and "BAAI/bge-m3" in ok.output
     assert ok.server_label == "ml-intern"
-    assert failed.status == "failed" and "JSON" in failed.error
+    # The spec's object form of a failed call: the tool's result the agent read.
+    assert failed.status == "failed" and failed.output is None
+    assert failed.error.type == "mcp_tool_execution_error" and "JSON" in failed.error.content[0]["text"]
     assert created.output_text == "Parsed."
 
 
@@ -120,6 +122,21 @@ def test_stream_create_through_the_sdk(sdk):
     assert events[0].type == "response.created" and events[-1].type == "response.completed"
     assert [e.sequence_number for e in events] == list(range(len(events)))
     assert events[-1].response.output_text == "streamed by the SDK"
+
+
+def test_the_sdks_stream_helper_follows_a_retried_model_call(sdk):
+    # A model attempt dropped after its first chunk is retried: the SDK's accumulating helper takes the voided
+    # items (closed incomplete, their indexes never reused) and ends with the clean response.
+    answer = f"PARTIAL-streamed again by the SDK {nonce()}."
+    with sdk.sdk.responses.stream(model=MODEL, input=uscript({"fault": "drop", "after_chunks": 1},
+                                                             {"say": answer, "chunks": 4})) as stream:
+        events = list(stream)
+        final = stream.get_final_response()
+    shown = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert shown.startswith("PARTIAL-") and shown != answer  # the dropped attempt was shown, then voided
+    assert [e.item.status for e in events if e.type == "response.output_item.done"][:2] == ["incomplete"] * 2
+    assert final.status == "completed" and final.output_text == answer
+    assert [(item.type, item.status) for item in final.output] == [("reasoning", "completed"), ("message", "completed")]
 
 
 def test_busy_session_409_is_not_retried_by_the_sdk(sdk):
@@ -172,7 +189,8 @@ def test_sdk_error_types(server):
 def test_failure_inside_a_run_is_a_failed_response_not_an_exception(sdk):
     failed = sdk.sdk.responses.create(model=MODEL, input=uscript({"error": 500, "times": 10}, {"say": nonce()}))
     assert failed.status == "failed"
-    assert failed.error.code == "model_provider_error"
+    # The spec's code, and the precise reason in the spec's free-text "original error type".
+    assert failed.error.code == "server_error" and failed.error.type == "model_provider_error"
 
 
 def test_chaining_through_the_sdk(sdk, server):

@@ -93,7 +93,8 @@ def test_bounds_and_events_come_from_the_models(document):
     retrieve = document["paths"]["/v1/responses/{response_id}"]["get"]
     starting_after = next(p for p in retrieve["parameters"] if p["name"] == "starting_after")
     assert starting_after["schema"]["minimum"] == -1 and starting_after["schema"]["maximum"] == MAX_SEQUENCE_NUMBER
-    assert {p["name"] for p in retrieve["parameters"]} == {"response_id", "stream", "starting_after", "Last-Event-ID"}
+    assert {p["name"] for p in retrieve["parameters"]} == {"response_id", "stream", "starting_after", "Last-Event-ID",
+                                                           "stream_events"}
     create_op = document["paths"]["/v1/responses"]["post"]
     assert [p["name"] for p in create_op["parameters"]] == ["Idempotency-Key"]
     # Every event type has its model in the SSE schema (a discriminated union on `type`).
@@ -151,6 +152,12 @@ def test_real_answers_validate_against_the_document(checked, server, emulator):
     alice.request("POST", f"/v1/responses/{running['id']}/cancel")
     _, cancel_events = alice.request("GET", f"/v1/responses/{running['id']}/events")
     assert cancel_events[-1]["type"] == "response.cancelled"
+    # The standard-only view: the cancel ends with response.failed carrying the cancelled response.
+    _, standard = alice.request("GET", f"/v1/responses/{running['id']}/events", params={"stream_events": "standard"})
+    assert standard[-1]["type"] == "response.failed" and standard[-1]["response"]["status"] == "cancelled"
+    alice.request("POST", "/v1/responses", json={"input": uscript({"say": "std"}), "stream": True,
+                                                 "stream_events": "standard"})
+    alice.request("GET", f"/v1/responses/{rid}/events", params={"stream_events": "bogus"})  # 400
     # Refusals: 400s, 401s, 403s, 404s (another account's response included).
     alice.request("POST", "/v1/responses", content=b"{not json")
     alice.request("POST", "/v1/responses", json={"input": "x", "surprise": 1})
@@ -169,7 +176,8 @@ def test_real_answers_validate_against_the_document(checked, server, emulator):
     bob.request("POST", f"/v1/responses/{rid}/approvals", json={"approve": True})
     # The routes without a token.
     anonymous = checked(None)
-    for path in ("/api/config/model", "/healthz", "/readyz", "/metrics", "/openapi.json"):
+    for path in ("/api/config/model", "/healthz", "/readyz", "/metrics", "/openapi.json",
+                 "/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"):
         reply, _ = anonymous.request("GET", path)
         assert reply.status_code == 200
     seen = alice.statuses | bob.statuses

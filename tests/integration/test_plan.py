@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.integration.helpers import all_events, create, settle, uscript
+from tests.integration.helpers import all_events, create, settle, tool_error, uscript
 
 
 def steps(*pairs: tuple[str, str]) -> dict:
@@ -27,7 +27,7 @@ def test_plan_updates_are_events_and_the_latest_is_on_the_response(alice: httpx.
     plan_items = [i for i in body["output"] if i["type"] == "mcp_call" and i["name"] == "plan"]
     assert [i["status"] for i in plan_items] == ["completed", "completed", "failed"]
     assert plan_items[0]["output"] == "Plan updated: 0/3 steps done. Now: Find candidate models. Next: Compare them."
-    assert "at most one step may be in_progress" in plan_items[2]["error"]
+    assert "at most one step may be in_progress" in tool_error(plan_items[2])
 
     updates = [e for e in all_events(alice, body["id"]) if e["type"] == "response.plan.updated"]
     assert [u["plan"] for u in updates] == [first["steps"], second["steps"]]  # the invalid plan changed nothing

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 from agent.models import ReasoningItem, ReasoningText, ResponseObject
 from mcp_server.snapshots import REASONING_PREVIEW_CHARS, render_snapshot
 from tests.conftest import ALICE, make_settings, run_server
-from tests.integration.helpers import acting, all_events, chat_requests, create, nonce, settle, uscript
+from tests.integration.helpers import all_events, chat_requests, create, nonce, settle, uscript
 from tests.process import server_env, start_server_process
 
 KIMI = "moonshotai/Kimi-K2.6:novita"
@@ -54,7 +54,7 @@ def test_without_its_reasoning_the_same_turn_is_refused(dropping_server, emulato
     with dropping_server.client(ALICE) as client:
         body = create(client, uscript(*TOOL_STEPS))
     assert body["status"] == "failed"
-    assert body["error"]["code"] == "model_request_invalid"
+    assert (body["error"]["code"], body["error"]["type"]) == ("invalid_prompt", "model_request_invalid")
     assert MISSING in body["error"]["message"] and "index 2" in body["error"]["message"]
     refused = chat_requests(emulator, body["session_id"])[-1]
     assert "reasoning_content" not in assistant_messages(refused)[0]
@@ -155,7 +155,7 @@ def test_a_model_that_thinks_away_its_budget_is_retried_with_a_larger_one(alice)
 def test_a_model_that_never_stops_thinking_fails_the_step_with_a_clear_error(alice):
     body = create(alice, uscript({"think": "endless", "think_tokens": 1_000_000, "say": "never"}))
     assert body["status"] == "failed"
-    assert body["error"]["code"] == "reasoning_budget_exhausted"
+    assert (body["error"]["code"], body["error"]["type"]) == ("server_error", "reasoning_budget_exhausted")
     assert "no answer" in body["error"]["message"]
     calls = [e for e in all_events(alice, body["id"]) if e["type"] == "response.llm_call"]
     assert [c.get("max_tokens") for c in calls] == [None, 8192, 16384]
@@ -199,14 +199,17 @@ def test_reasoning_in_other_delta_fields_is_shown(alice, field):
 
 
 def test_a_provider_failing_mid_stream_is_retried(alice):
-    body = create(alice, uscript({"stream_error": 500, "times": 1},
-                                 {"say": f"Second time lucky {nonce()} with a longer answer.", "chunks": 4}))
+    answer = f"Second time lucky {nonce()} with a longer answer."
+    body = create(alice, uscript({"stream_error": 500, "times": 1}, {"say": answer, "chunks": 4}))
     assert body["status"] == "completed", body
-    calls = [e for e in all_events(alice, body["id"]) if e["type"] == "response.llm_call"]
+    events = all_events(alice, body["id"])
+    calls = [e for e in events if e["type"] == "response.llm_call"]
     assert [(c["status"], c.get("error_code")) for c in calls] == [("error", "model_provider_error"), ("ok", None)]
-    messages = [i for i in acting(body["output"])]
-    assert [m["status"] for m in messages] == ["incomplete", "completed"]
-    assert body["output_text"].endswith("with a longer answer.")
+    # The failed attempt's half answer was closed as incomplete and discarded: only the retry's is in the output.
+    discarded = [e["item_id"] for e in events if e["type"] == "response.output_item.discarded"]
+    assert len(discarded) == 2  # its reasoning and its message
+    assert [(m["type"], m["status"]) for m in body["output"]] == [("reasoning", "completed"), ("message", "completed")]
+    assert body["output_text"] == answer
 
 
 def test_mcp_snapshots_carry_a_short_summary_of_the_reasoning():

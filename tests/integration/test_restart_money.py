@@ -311,8 +311,16 @@ def test_denied_tool_batch_never_runs_and_the_model_reads_the_feedback(alice: ht
     assert final["status"] == "completed" and final["error"] is None
     assert final["output_text"].endswith("Understood: no jobs launched, I will propose a cheaper plan.")
 
-    # Nothing in the denied batch ran: no tool item, no job on the Hub, no artifact, no search request.
-    assert [i for i in final["output"] if i["type"] == "mcp_call"] == []
+    # Nothing in the denied batch ran: no job on the Hub, no artifact, no search request. Each denied call shows
+    # in output[] as a failed mcp_call whose error is the denial the agent read.
+    denied_items = [i for i in final["output"] if i["type"] == "mcp_call"]
+    assert [i["name"] for i in denied_items] == ["hf_job_run_uv", "hf_job_run", "hub_search"]
+    for item, call in zip(denied_items, pause["tool_calls"]):
+        assert item["status"] == "failed" and item["output"] is None
+        assert item["arguments"] == call["function"]["arguments"]
+        assert item["error"]["type"] == "mcp_tool_execution_error"
+        (text,) = [block["text"] for block in item["error"]["content"]]
+        assert text.startswith("The user denied this action.") and feedback in text
     assert _session_jobs(emulator, session_id) == []
     assert not [r for r in emulator_requests(emulator, "/api/jobs/alice") if r["method"] == "POST"
                 and session_label(session_id) in json.dumps(r["json"] or {})]

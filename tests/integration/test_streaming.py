@@ -100,7 +100,7 @@ def test_failed_turn_stream_ends_with_response_failed(alice):
     body = create(alice, uscript({"error": 503, "times": 10}, {"say": nonce()}), background=True)
     events = all_events(alice, body["id"])
     assert events[-1]["type"] == "response.failed"
-    assert events[-1]["response"]["error"]["code"] == "model_provider_error"
+    assert events[-1]["response"]["error"]["type"] == "model_provider_error"
     assert "error" not in events[-1]  # the error lives in the response, not at the top level
 
 

@@ -113,6 +113,8 @@ def test_no_token_in_the_server_log_at_debug_level(emulator, tmp_path):
     log_path = tmp_path / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ML_INTERN_")}
     env.update(server_env(emulator, f"sqlite:///{tmp_path / 'db.sqlite'}", ML_INTERN_LOG_LEVEL="debug"))
+    # The console script imports this checkout (not the one its environment was installed from, e.g. a worktree's).
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     with open(log_path, "wb") as log:
         process = subprocess.Popen([str(executable), "serve", "--port", str(port)], env=env, stdout=log,
                                    stderr=subprocess.STDOUT)

@@ -62,8 +62,11 @@ async def test_lists_five_tools_with_schemas_and_annotations(fake_server: FakeSe
     submit_props = tools["submit_task"].input_schema["properties"]
     assert tools["submit_task"].input_schema["required"] == ["input"]
     assert submit_props["input"]["maxLength"] == 100_000
-    assert submit_props["instructions"]["anyOf"][0]["maxLength"] == 20_000
-    assert submit_props["max_cost_usd"]["anyOf"][0] == {"exclusiveMinimum": 0, "maximum": 500, "type": "number"}
+    assert submit_props["instructions"]["maxLength"] == 20_000
+    assert submit_props["instructions"]["type"] == ["string", "null"]
+    assert {k: submit_props["max_cost_usd"][k] for k in ("exclusiveMinimum", "maximum", "type")} == {
+        "exclusiveMinimum": 0, "maximum": 500, "type": ["number", "null"]}
+    assert submit_props["idempotency_key"]["maxLength"] == 255
     assert submit_props["wait_seconds"]["maximum"] == 50 and submit_props["wait_seconds"]["default"] == 5
     get_props = tools["get_response"].input_schema["properties"]
     assert get_props["wait_seconds"]["maximum"] == 50 and get_props["wait_seconds"]["default"] == 25
@@ -74,7 +77,9 @@ async def test_lists_five_tools_with_schemas_and_annotations(fake_server: FakeSe
     assert tools["cancel"].annotations.idempotent_hint is True
     assert tools["submit_task"].annotations.open_world_hint is True
     assert tools["submit_task"].annotations.read_only_hint is False
-    snapshot_props = tools["submit_task"].output_schema["properties"]
+    snapshot_props = tools["get_response"].output_schema["properties"]
+    for name in ("submit_task", "approve", "cancel"):  # the same result type, published once
+        assert "get_response" in tools[name].output_schema["description"], name
     for key in ("response_id", "session_id", "status", "output_text", "new_output_text", "tool_calls",
                 "artifacts", "pending_approval", "last_sequence", "next_step"):
         assert key in snapshot_props
@@ -259,12 +264,29 @@ def test_http_401_without_a_valid_token(fake_server: FakeServer, headers: dict) 
     reply = httpx.post(fake_server.url, json=body, headers={"accept": "application/json, text/event-stream",
                                                             **headers})
     assert reply.status_code == 401
-    assert reply.headers["www-authenticate"].startswith("Bearer")
-    error = reply.json()["error"]
-    assert error["type"] == "authentication_error" and error["code"] in ("missing_token", "invalid_token")
+    challenge = reply.headers["www-authenticate"]
+    assert challenge.startswith('Bearer realm="huggingface", error="invalid_token", error_description="')
+    assert f'resource_metadata="{fake_server.base_url}/.well-known/oauth-protected-resource/mcp"' in challenge
+    # A JSON-RPC error (what MCP clients read), carrying the same error object as /v1 in its data.
+    refusal = reply.json()
+    assert refusal["jsonrpc"] == "2.0" and refusal["id"] is None
+    error = refusal["error"]
+    assert error["code"] == -32600 and error["message"].startswith(f"{error['data']['code']}: ")
+    assert error["data"]["status"] == 401 and error["data"]["type"] == "authentication_error"
+    assert error["data"]["code"] in ("missing_token", "invalid_token")
     assert fake_server.service.auth_calls == calls + 1
-    assert httpx.get(fake_server.url).status_code == 401
-    assert httpx.delete(fake_server.url).status_code == 401
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE", "PUT", "OPTIONS"])
+def test_only_post_is_served_405_otherwise(fake_server: FakeServer, method: str) -> None:
+    # Stateless: nothing is ever sent on a GET stream and there is no session to DELETE. A GET used to hold an
+    # empty SSE stream open for the host's whole session.
+    calls = fake_server.service.auth_calls
+    reply = httpx.request(method, fake_server.url, headers={"authorization": f"Bearer {ALICE}",
+                                                            "accept": "text/event-stream"}, timeout=5)
+    assert reply.status_code == 405 and reply.headers["allow"] == "POST"
+    assert reply.json()["error"]["data"]["code"] == "method_not_allowed"
+    assert fake_server.service.auth_calls == calls  # refused before any token check
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:
@@ -273,16 +295,20 @@ def _leaves(exc: BaseException) -> list[BaseException]:
     return [exc]
 
 
-async def test_sdk_client_without_token_fails_to_connect(fake_server: FakeServer) -> None:
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("token,code", [(None, "missing_token"), ("hf_nope", "invalid_token")])
+async def test_sdk_client_sees_why_it_was_refused(fake_server: FakeServer, mode: str, token: str | None,
+                                                 code: str) -> None:
     from mcp import MCPError
 
-    calls = fake_server.service.auth_calls
     with pytest.raises(BaseException) as info:
-        async with mcp_client(fake_server.url, None) as client:
+        async with mcp_client(fake_server.url, token, mode=mode) as client:
             await client.list_tools()
-    # The SDK reports the HTTP 401 as a generic error response; no tool or handshake ran.
-    assert any(isinstance(leaf, MCPError) for leaf in _leaves(info.value)), info.value
-    assert fake_server.service.auth_calls > calls
+    errors = [leaf for leaf in _leaves(info.value) if isinstance(leaf, MCPError)]
+    assert errors, info.value
+    # Not the SDK's stand-in "Server returned an error response": the server's own reason.
+    assert str(errors[0]).startswith(f"{code}: "), errors[0]
+    assert errors[0].error.data["status"] == 401
 
 
 def test_exact_path_no_redirect(fake_server: FakeServer) -> None:
@@ -296,11 +322,19 @@ def test_exact_path_no_redirect(fake_server: FakeServer) -> None:
 
 
 def test_foreign_host_header_is_refused(fake_server: FakeServer) -> None:
+    calls = fake_server.service.auth_calls
     headers = {"authorization": f"Bearer {ALICE}", "accept": "application/json, text/event-stream",
                "host": "evil.example.com"}
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
     reply = httpx.post(fake_server.url, json=body, headers=headers)
     assert reply.status_code == 421
+    assert reply.json()["error"]["message"].startswith("host_not_allowed: Host 'evil.example.com' is not allowed")
+    origin = httpx.post(fake_server.url, json=body, headers={"authorization": f"Bearer {ALICE}",
+                                                             "origin": "https://evil.example.com"})
+    assert origin.status_code == 403 and origin.json()["error"]["data"]["code"] == "origin_not_allowed"
+    # DNS-rebinding protection comes first: no token check for a foreign host (without a token: still 421).
+    assert httpx.post(fake_server.url, json=body, headers={"host": "evil.example.com"}).status_code == 421
+    assert fake_server.service.auth_calls == calls
 
 
 # ------------------------------------------------------------------------------------------ units

@@ -231,3 +231,17 @@ def test_description_is_generated_from_the_registry():
     for spec in HELPERS:
         assert spec.render_signature().split("(")[0] + "(" in description
     assert "limit 100/max 5000" in description and "eq,in,contains,icontains,gte,lte" in description
+
+
+@pytest.mark.parametrize(("mode", "error"), [("garbage", "body that is not JSON"), ("error", "Hub answered 503")])
+async def test_a_hub_fault_is_the_helpers_error_not_the_scripts_crash(tool, ctx, emu, mode, error):
+    from tests.emulator.hub_faults import HubFault
+
+    emu.state.hub_faults.set("whoami", HubFault(mode, times=1))  # tests/emulator/hub_faults.py
+    out = await query(tool, ctx, """
+first = await hf_whoami()
+second = await hf_whoami()
+[first["ok"], first["error"], second["ok"], second["item"]["username"]]""")
+    ok, message, ok_again, username = out["result"]
+    assert ok is False and error in message and "/api/whoami-v2" in message
+    assert ok_again is True and username == "alice"

@@ -77,6 +77,13 @@ async def test_errors_name_what_exists(ctx):
         DatasetInspect().parse(json.dumps({"dataset": "a/b", "rows": 500}))
 
 
+def test_offset_is_bounded():
+    assert DatasetInspect().parse(json.dumps({"dataset": "a/b", "offset": 2**53 - 1})).offset == 2**53 - 1
+    for offset in (2**53, 2**63, 10**400):
+        with pytest.raises(ToolFailure, match="offset"):
+            DatasetInspect().parse(json.dumps({"dataset": "a/b", "offset": offset}))
+
+
 def test_diagnosis_flags_bad_chat_rows():
     rows = [{"messages": [{"role": "human", "content": "hi"}, {"role": "assistant", "content": ""}]},
             {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"},

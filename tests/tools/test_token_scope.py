@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from agent.tools.base import ToolFailure
+from agent.hub_ids import hub_path
 from agent.tools.code_mode.runtime import Budget, ScriptRun
 from agent.tools.dataset_inspect import DatasetInspect
 from agent.tools.docs import DocsFetch, DocsSearch
@@ -39,7 +40,7 @@ async def test_link_pages_off_hugging_face_are_fetched_without_the_token():
     seen: list[httpx.Request] = []
     async with tool_context(HUB, transport=mock_hub(seen)) as (ctx, _):
         run = ScriptRun(http=ctx.http, hub_url=HUB, username="alice", budget=Budget(max_calls=5))
-        rows, _more = await run.get_listing("/api/users/alice/followers", {}, 10)
+        rows, _more = await run.get_listing(hub_path("api", "users", "alice", "followers"), {}, 10)
     assert [r["user"] for r in rows] == ["bob", "mallory"]
     hub_request, foreign_request = seen
     assert hub_request.headers["authorization"] == "Bearer hf_emu_alice"

@@ -236,12 +236,12 @@ def _text_done(item_id: str, index: int) -> dict[str, Any]:
                               logprobs=[]),
     # reasoning text into a message item
     lambda w: w.emit_deferred(ev.REASONING_DELTA, item_id="msg_0", output_index=0, content_index=0, delta="x"),
-    # an item added out of place (a hole in output[])
-    lambda w: w.emit_deferred(ev.ITEM_ADDED, output_index=5, item=MessageItem(id="msg_5").model_dump()),
+    # an item added at an output_index already taken (indexes are never reused; after a discard they skip)
+    lambda w: w.emit_deferred(ev.ITEM_ADDED, output_index=0, item=MessageItem(id="msg_5").model_dump()),
     # a second content part at index 1 of an item whose part 0 was never opened
     lambda w: w.emit_deferred(ev.PART_ADDED, item_id="msg_0", output_index=0, content_index=1,
                               part=OutputText().model_dump()),
-], ids=["done-without-part", "unknown-item", "wrong-item-id", "wrong-kind", "hole", "part-out-of-order"])
+], ids=["done-without-part", "unknown-item", "wrong-item-id", "wrong-kind", "index-taken", "part-out-of-order"])
 async def test_an_event_the_projection_refuses_takes_no_sequence_number(store, refused):
     row = await new_response(store)
     writer = TurnWriter(store, EventBus(), row, flush_ms=5)

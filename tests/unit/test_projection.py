@@ -7,6 +7,7 @@ import pytest
 
 from agent import events as ev
 from agent.bus import EventBus
+from agent.item_streams import MessageStream, ReasoningStream
 from agent.models import (
     Artifact, IncompleteDetails, McpCallItem, MessageItem, OutputText, ResponseError, ResponseObject,
 )
@@ -105,6 +106,41 @@ async def test_projection_of_an_interrupted_turn(store, status):
     assert projected.output_text == "half"
     assert (projected.error is not None) == (status == "failed")
     assert (projected.pending_approval is not None) == (status == "incomplete")
+
+
+async def test_a_discarded_attempt_leaves_the_projection_and_its_index_is_not_reused(store):
+    # The loop's sequence for a model call that failed mid-answer and was retried, with the real item streams.
+    row = await new_response(store)
+    writer = TurnWriter(store, EventBus(), row, flush_ms=5)
+    await writer.set_status("in_progress")
+    failed_thought, failed = ReasoningStream(writer), MessageStream(writer)
+    await failed_thought.text("Let me think")
+    await failed.text("PARTIAL-")
+    failed_ids = {failed_thought.item.id, failed.item.id}
+    await failed_thought.discard()
+    await failed.discard()
+    assert writer.state.output == [] and writer.state.output_text == ""
+    retry = MessageStream(writer)
+    await retry.text("PARTIAL-then whole.")
+    await retry.finish("completed")
+    tool_item = McpCallItem(id="mcp_1", name="t", arguments="{}")
+    tool_index = writer.next_output_index()
+    await writer.emit(ev.ITEM_ADDED, output_index=tool_index, item=tool_item.model_dump())
+    await writer.emit(ev.ITEM_DONE, output_index=tool_index,
+                      item=tool_item.model_copy(update={"output": "ok", "status": "completed"}).model_dump())
+    await writer.set_status("completed")
+    await writer.close()
+
+    projected = await _assert_projection_matches(store, row.id)
+    assert projected.output_text == "PARTIAL-then whole."
+    assert [(i.type, i.status) for i in projected.output] == [("message", "completed"), ("mcp_call", "completed")]
+    assert not failed_ids & {i.id for i in projected.output}
+    events = await store.events_after(row.id, -1, 5000)
+    # The failed items were closed as incomplete (their text as shown), then discarded; indexes 0 and 1 are theirs.
+    done = [(e["output_index"], e["item"]["status"]) for e in events if e["type"] == ev.ITEM_DONE]
+    assert done == [(0, "incomplete"), (1, "incomplete"), (2, "completed"), (3, "completed")]
+    assert [e["output_index"] for e in events if e["type"] == ev.ITEM_DISCARDED] == [0, 1]
+    assert [e["output_index"] for e in events if e["type"] == ev.ITEM_ADDED] == [0, 1, 2, 3]
 
 
 async def test_unknown_events_change_nothing(store):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from agent.chat_stream import ChunkReader, StreamError
+from agent.chat_stream import ChunkReader, MalformedStream, StreamError
 from agent.reasoning import REASONING_KEY, Replay, policy_for, render_history
 
 
@@ -100,9 +100,45 @@ def test_an_error_object_in_the_stream_raises():
     assert raised.value.message == "provider crashed" and raised.value.status == 500
 
 
-def test_comments_blank_lines_and_garbage_carry_nothing():
-    reader, seen = read([b": keep-alive", b"", b"event: ping", b"data: not json", b"data: [DONE]"])
+def test_comments_blank_lines_and_other_fields_carry_nothing():
+    reader, seen = read([b": keep-alive", b"", b"event: ping", b"id: 3", b"data:", b"data: [DONE]"])
     assert seen == [] and reader.result.text == ""
+    assert reader.done and reader.chunks == 0
+
+
+@pytest.mark.parametrize("line, says", [
+    (b"data: not json", "not valid JSON"),
+    (b'data: {"choices": [{"index": 0, "delta": {"con', "not valid JSON"),
+    (b"data: [1, 2]", "not an object"),
+    (b'data: {"choices": [null]}', "unexpected shape"),
+    (b'data: {"choices": "abc"}', "unexpected shape"),
+    (b'data: {"choices": [{"index": 0, "delta": {"content": 42}}]}', "unexpected shape"),
+    (b'data: {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": "first"}]}}]}', "unexpected shape"),
+    (b'data: {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": "f"}]}}]}',
+     "unexpected shape"),
+    (b'data: {"choices": [], "usage": {"prompt_tokens": "many"}}', "unexpected shape"),
+])
+def test_a_chunk_that_cannot_be_read_fails_the_stream(line, says):
+    # Its content would be lost: the answer cannot be trusted, so the call fails (and is retried).
+    reader = ChunkReader()
+    reader.feed_line(chunk({"content": "Half an "}))
+    with pytest.raises(MalformedStream, match=says):
+        reader.feed_line(line)
+
+
+def test_a_stream_is_complete_once_it_says_so():
+    reader = ChunkReader()
+    reader.feed_line(chunk({"content": "cut"}))
+    assert not reader.complete  # a body that ends here is a cut-off answer
+    reader.feed_line(chunk({}, "stop"))
+    assert reader.complete and not reader.done
+    reader = ChunkReader()
+    reader.feed_line(chunk({"content": "whole"}))
+    reader.feed_line(b"data: [DONE]")
+    assert reader.complete  # a provider that sends no finish_reason still says it ended
+    reader = ChunkReader()
+    reader.feed_line(b"data: [DONE]")
+    assert not reader.complete  # nothing but the end marker is an empty reply
 
 
 # ---------------------------------------------------------------- replay policies

@@ -91,12 +91,100 @@ def test_stream_redactor_never_sends_a_token_split_across_deltas():
             assert not any(f in piece for f in fragments), (size, piece)
 
 
-def test_stream_redactor_releases_long_word_runs():
-    from agent.redact import MAX_HELD_CHARS, StreamRedactor
+def test_stream_redactor_never_leaks_a_token_after_a_long_word_run():
+    # The held-back tail used to be released once a word run passed 256 characters: a token right after a
+    # 250-character run went out split across two deltas.
+    from agent.redact import StreamRedactor
 
-    redactor = StreamRedactor()
-    sent = redactor.feed("x" * (MAX_HELD_CHARS + 1))
-    assert sent == "x" * (MAX_HELD_CHARS + 1) and redactor.flush() == ""
+    for run in (250, 253, 255, 256, 257, 300, 1000):
+        for glue in ("-", ".", "=", "_", "", " ", "\u00e9", "\u4ee4\u724c"):
+            text = "x" * run + glue + TOKEN + " tail"
+            for split in range(0, len(text) + 1, 3):
+                redactor = StreamRedactor()
+                sent = redactor.feed(text[:split]) + redactor.feed(text[split:]) + redactor.flush()
+                assert TOKEN not in sent and sent == redact_text(text), (run, glue, split)
+
+
+# ---------------------------------------------------------------- property: streaming == batch, never a token
+
+SECRET = "hf_emu_alice"
+ODD_SECRET = "s3cr3t-with.dots=and space"  # a caller's literal secret need not be token-shaped
+SHAPES = (TOKEN, "api_org_" + "Zz9" * 12, "hf_" + "Q" * 30, SECRET, ODD_SECRET, "Bearer abcdefgh12345",
+          "bearer\t\n xY-z.=_0123456789", "BEARER   " + "k" * 40, "authorization: Bearer " + TOKEN)
+# What must never survive, wherever it stands (a bearer credential is whatever follows "Bearer ": its text may
+# legitimately survive when "Bearer" itself was part of an earlier credential).
+SECRETS_FOUND = (TOKEN, "Zz9Zz9Zz9", "Q" * 30, SECRET, ODD_SECRET)
+RUN_CHARS = "abhpfxyzAB019_-.=r"
+GLUES = ("", " ", "-", ".", "=", "_", "\n", "x", "h", "hf", "hf_", "api_", "b", "bearer ", "\u00e9", "\u4ee4",
+         "[", "\\", "Bearer")
+
+
+def random_text(rng, shapes: int) -> str:
+    parts = []
+    for _ in range(shapes):
+        run = "".join(rng.choice(RUN_CHARS) for _ in range(rng.choice((0, 1, 5, 30, 250, 255, 256, 257, 300))))
+        parts += [run, rng.choice(GLUES), rng.choice(SHAPES), rng.choice(GLUES)]
+    parts.append("".join(rng.choice(RUN_CHARS + " ") for _ in range(rng.randint(0, 40))))
+    return "".join(parts)
+
+
+def random_split(rng, text: str) -> list[str]:
+    cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, rng.randint(0, 12))))
+    if rng.random() < 0.3:  # token-sized deltas everywhere
+        cuts = list(range(0, len(text), rng.randint(1, 6)))
+    bounds = [0, *cuts, len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def test_stream_redactor_property_random_texts_and_splits():
+    import random
+
+    from agent.redact import StreamRedactor
+
+    rng = random.Random(20_240_601)
+    secrets = (SECRET, ODD_SECRET)
+    for case in range(3000):
+        text = random_text(rng, rng.randint(1, 3))
+        expected = redact_text(text, secrets)
+        assert not any(found in expected for found in SECRETS_FOUND), (case, expected)
+        redactor = StreamRedactor(secrets)
+        sent = [redactor.feed(delta) for delta in random_split(rng, text)] + [redactor.flush()]
+        assert "".join(sent) == expected, (case, text)
+
+
+def test_stream_redactor_every_split_point_of_every_shape():
+    from agent.redact import StreamRedactor
+
+    secrets = (SECRET, ODD_SECRET)
+    for shape in SHAPES:
+        for before in ("", "x" * 255 + "-", "run" * 90 + ".", "\u4ee4\u724c", "say "):
+            text = before + shape + " after"
+            expected = redact_text(text, secrets)
+            for i in range(len(text) + 1):
+                for j in range(i, min(len(text), i + 40) + 1, 7):
+                    redactor = StreamRedactor(secrets)
+                    sent = redactor.feed(text[:i]) + redactor.feed(text[i:j]) + redactor.feed(text[j:])
+                    assert sent + redactor.flush() == expected, (shape, before[-5:], i, j)
+
+
+def test_batch_redaction_is_not_fooled_by_neighbouring_letters():
+    # Word boundaries used to decide: a token glued to a letter of another script or to an underscore survived.
+    for text in (f"\u4ee4\u724c{TOKEN}\u662f", f"{TOKEN}_backup", f"x{TOKEN}", f"\u00e9{TOKEN}\u00e9", f"{TOKEN}9"):
+        assert TOKEN[:12] not in redact_text(text), text
+
+
+def test_stream_redactor_holds_little_and_stays_linear():
+    from agent.redact import StreamRedactor
+
+    # Ordinary prose is released as it comes (at most a few characters held).
+    redactor = StreamRedactor((SECRET,))
+    sent = "".join(redactor.feed(word + " ") for word in ("plain", "words", "flow", "out", "now"))
+    assert sent == "plain words flow out now "
+    # A credential or whitespace run that never ends costs linear time, not quadratic, and still comes out right.
+    for text in ("Bearer " + "k" * 200_000, "hf_" + "A" * 200_000, "bearer" + "\n" * 200_000 + "abcdefgh123 x"):
+        redactor = StreamRedactor()
+        sent = "".join(redactor.feed(text[i:i + 2]) for i in range(0, len(text), 2)) + redactor.flush()
+        assert sent == redact_text(text)
 
 
 def test_structures_are_screened_as_json_without_missing_what_escapes_hide():

@@ -64,13 +64,33 @@ def test_org_tokens_are_refused():
     with pytest.raises(Forbidden) as raised:
         parse_whoami({"type": "org", "id": "o1", "name": "acme", "auth": {"accessToken": {"role": "write"}}})
     assert raised.value.code == "organization_token_not_supported"
-    with pytest.raises(Forbidden):
-        parse_whoami({"name": "nobody"})  # no type: not a user
 
 
-def test_missing_id_falls_back_to_name_and_missing_role_is_read():
-    who = parse_whoami({"type": "user", "name": "bob", "auth": {}})
-    assert who.user_id == "bob" and who.token_role == "read" and who.can_infer and not who.can_write_repos
+def test_missing_role_is_read():
+    who = parse_whoami({"type": "user", "id": "66bb", "name": "bob", "auth": {}})
+    assert who.user_id == "66bb" and who.token_role == "read" and who.can_infer and not who.can_write_repos
+    who = parse_whoami({"type": "user", "id": "66bb", "name": "bob", "auth": {"accessToken": {"role": None}},
+                        "orgs": None})
+    assert who.token_role == "read" and who.orgs == ()
+
+
+# Replies the Hub never sends for a valid token: an upstream fault (503, retryable), never an account. Without
+# an id or a name every such token would share one owner ('').
+@pytest.mark.parametrize("payload", [
+    {"type": "user"},
+    {"type": "user", "name": "bob"},
+    {"type": "user", "id": "66bb"},
+    {"type": "user", "id": "", "name": ""},
+    {"type": "user", "id": 7, "name": "bob"},
+    {"name": "nobody", "id": "1"},
+    {"type": "user", "id": "66bb", "name": "bob", "orgs": ["acme"]},
+    {"type": "user", "id": "66bb", "name": "bob", "auth": {"accessToken": {"fineGrained": {"scoped": [1]}}}},
+    [], "user", None, 3,
+])
+def test_payloads_without_an_account_are_an_upstream_fault(payload):
+    with pytest.raises(Unavailable) as raised:
+        parse_whoami(payload)
+    assert raised.value.code == "hub_unavailable" and raised.value.status == 503
 
 
 @pytest.mark.parametrize(("header", "code"), [
@@ -93,14 +113,17 @@ def test_bearer_parsing():
 # ---------------------------------------------------------------- the resolver
 
 class FakeHub:
-    def __init__(self, status: int = 200, payload: dict | None = None, delay: float = 0.0) -> None:
+    def __init__(self, status: int = 200, payload: dict | None = None, delay: float = 0.0,
+                 body: bytes | None = None) -> None:
         self.calls: list[str] = []
-        self.status, self.payload, self.delay = status, payload or user(), delay
+        self.status, self.payload, self.delay, self.body = status, payload or user(), delay, body
 
     async def handler(self, request: httpx.Request) -> httpx.Response:
         self.calls.append(request.headers["authorization"])
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.body is not None:
+            return httpx.Response(self.status, content=self.body, headers={"content-type": "text/html"})
         return httpx.Response(self.status, json=self.payload)
 
 
@@ -171,3 +194,22 @@ async def test_unreachable_hub_is_503_and_failures_are_not_cached():
         await identities.resolve("Bearer hf_x")
     assert raised.value.code == "hub_unavailable"
     assert identities._cache == {}
+
+
+@pytest.mark.parametrize("body", [b"<html>Bad gateway</html>", b"", b'{"type": "user", "id": "1"', b"\xff\xfe"])
+async def test_a_200_that_is_not_json_is_503_and_not_cached(body):
+    hub = FakeHub(body=body)
+    identities = resolver(hub)
+    for _ in range(2):
+        with pytest.raises(Unavailable) as raised:
+            await identities.resolve("Bearer hf_x")
+        assert raised.value.code == "hub_unavailable"
+    assert len(hub.calls) == 2 and identities._cache == {}
+
+
+async def test_a_200_without_an_account_is_503_for_every_token():
+    identities = resolver(FakeHub(payload={"type": "user"}))
+    for token in ("hf_one", "hf_two"):
+        with pytest.raises(Unavailable) as raised:
+            await identities.resolve(f"Bearer {token}")
+        assert raised.value.code == "hub_unavailable" and token not in raised.value.message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent import hub_ids
 from agent.tools.code_mode.contracts import (COLLECTION_FIELDS, DAILY_PAPER_FIELDS, DISCUSSION_DETAIL_FIELDS,
                                              DISCUSSION_FIELDS, LIMITS, REPO_FIELDS, REPO_TYPES)
 from agent.tools.code_mode.filtering import (HelperInputError, apply_where, check_fields, compile_where,
@@ -26,7 +27,7 @@ async def hf_daily_papers(run: ScriptRun, limit: int = 20, where: dict[str, Any]
     page, exhausted = 0, False
     while len(entries) < applied:
         size = min(DAILY_PAPERS_PAGE, applied - len(entries))
-        batch = await run.get_json("/api/daily_papers", {"p": page, "limit": size})
+        batch = await run.get_json(hub_ids.hub_path("api", "daily_papers"), {"p": page, "limit": size})
         entries.extend(batch)
         page += 1
         if len(batch) < size:
@@ -47,15 +48,18 @@ async def hf_collections_search(run: ScriptRun, query: str | None = None, owner:
     fields_list = check_fields(fields, COLLECTION_FIELDS)
     predicates = compile_where(where, COLLECTION_FIELDS)
     applied = clamp_limit(limit, default=spec["default_limit"], maximum=spec["max_limit"])
+    if owner is not None:
+        owner = hub_ids.namespace(owner, "owner")  # it may go into a profile path below
     want = spec["max_limit"] if (predicates or count_only) else applied + 1
-    raw, more = await run.get_listing("/api/collections", {"q": query, "owner": owner, "limit": want}, want)
+    collections = hub_ids.hub_path("api", "collections")
+    raw, more = await run.get_listing(collections, {"q": query, "owner": owner, "limit": want}, want)
     if owner and not raw:
         # Ownership lookups are case-insensitive ("collections by qwen" means Qwen's): retry with the
         # owner's canonical name, which its profile gives.
         canonical = await _canonical_name(run, owner)
         if canonical and canonical != owner:
             owner = canonical
-            raw, more = await run.get_listing("/api/collections", {"q": query, "owner": owner, "limit": want}, want)
+            raw, more = await run.get_listing(collections, {"q": query, "owner": owner, "limit": want}, want)
     rows = [collection_row(r) for r in raw]
     if owner:
         rows = [r for r in rows if (r["owner"] or "").lower() == owner.lower()]
@@ -71,7 +75,8 @@ async def hf_collections_search(run: ScriptRun, query: str | None = None, owner:
 
 
 async def _canonical_name(run: ScriptRun, handle: str) -> str | None:
-    for path in (f"/api/users/{handle}/overview", f"/api/organizations/{handle}/overview"):
+    for path in (hub_ids.hub_path("api", "users", handle, "overview"),
+                 hub_ids.hub_path("api", "organizations", handle, "overview")):
         try:
             profile = await run.get_json(path)
         except UpstreamError as exc:
@@ -86,13 +91,12 @@ async def hf_collection_items(run: ScriptRun, collection_id: str, repo_types: li
                               limit: int = 100, count_only: bool = False, where: dict[str, Any] | None = None,
                               fields: list[str] | None = None) -> dict[str, Any]:
     spec = LIMITS["hf_collection_items"]
-    if not isinstance(collection_id, str) or not collection_id.strip():
-        raise HelperInputError("collection_id must be a collection slug like 'owner/title-0123abcd'")
+    slug = hub_ids.collection_slug(collection_id.strip() if isinstance(collection_id, str) else collection_id)
     fields_list = check_fields(fields, REPO_FIELDS)
     predicates = compile_where(where, REPO_FIELDS)
     types = [_repo_type(t, name="repo_types") for t in _str_list(repo_types, "repo_types")] or list(REPO_TYPES)
     applied = clamp_limit(limit, default=spec["default_limit"], maximum=spec["max_limit"])
-    raw = await run.get_json(f"/api/collections/{collection_id.strip()}")
+    raw = await run.get_json(hub_ids.hub_path("api", "collections", *slug.split("/")))
     entries = raw.get("items") or []
     rows = [repo_row(e, e["type"], run.hub_url) for e in entries if e.get("type") in types]
     matched = apply_where(rows, predicates)
@@ -115,7 +119,7 @@ async def hf_repo_discussions(run: ScriptRun, repo_type: str, repo_id: str, limi
     rows: list[dict[str, Any]] = []
     page, total = 0, None
     while len(rows) < applied:
-        payload = await run.get_json(f"/api/{rt}s/{repo_id}/discussions", {"p": page})
+        payload = await run.get_json(hub_ids.repo_api_path(rt, repo_id, "discussions"), {"p": page})
         batch = payload.get("discussions") or []
         total = payload.get("count", total)
         rows.extend(discussion_row(d, run.hub_url) for d in batch)
@@ -137,7 +141,7 @@ async def hf_repo_discussion_details(run: ScriptRun, repo_type: str, repo_id: st
                                      fields: list[str] | None = None) -> dict[str, Any]:
     rt = _repo_type(repo_type)
     fields_list = check_fields(fields, DISCUSSION_DETAIL_FIELDS)
-    if isinstance(discussion_num, bool) or not isinstance(discussion_num, int) or discussion_num < 1:
-        raise HelperInputError("discussion_num must be a positive integer")
-    raw = await run.get_json(f"/api/{rt}s/{repo_id}/discussions/{discussion_num}")
+    if isinstance(discussion_num, bool) or not isinstance(discussion_num, int) or not 1 <= discussion_num < 2**31:
+        raise HelperInputError("discussion_num must be a positive integer (a discussion's number)")
+    raw = await run.get_json(hub_ids.repo_api_path(rt, repo_id, "discussions", str(discussion_num)))
     return project([discussion_detail_row(raw, run.hub_url)], fields_list), {"repo_id": repo_id, "repo_type": rt}

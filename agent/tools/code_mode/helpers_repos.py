@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent import hub_ids
 from agent.tools.code_mode.contracts import (DEFAULT_EXPAND, EXPAND_BY_TYPE, LIMITS, REPO_FIELDS, REPO_SORTS,
                                              REPO_TYPES, SORTS_BY_TYPE, TRENDING_FIELDS, hub_expand_name)
 from agent.tools.code_mode.filtering import (HelperInputError, apply_where, check_fields, compile_where,
@@ -90,7 +91,7 @@ async def _search(run: ScriptRun, helper: str, repo_types: list[str], *, search:
     rows: list[dict[str, Any]] = []
     scanned, more, boundary = 0, False, False
     for rt, params, emissions in requests:
-        raw_rows, more_here = await run.get_listing(f"/api/{rt}s", params, applied)
+        raw_rows, more_here = await run.get_listing(hub_ids.hub_path("api", f"{rt}s"), params, applied)
         scanned += len(raw_rows)
         more = more or more_here
         boundary = boundary or len(raw_rows) >= applied
@@ -202,7 +203,9 @@ async def hf_repo_details(run: ScriptRun, repo_id: str | None = None, repo_ids: 
     ids = _str_list(repo_ids, "repo_ids") if repo_ids is not None else []
     if repo_id is not None:
         ids.insert(0, repo_id)
-    ids = list(dict.fromkeys(i.strip() for i in ids if i and i.strip()))
+    # Every id is checked before the first request: a bad one is the script's error, and no Hub call is made.
+    ids = list(dict.fromkeys(hub_ids.repo_id(i.strip() if isinstance(i, str) else i) for i in ids
+                             if not isinstance(i, str) or i.strip()))
     if not ids:
         raise HelperInputError("Pass repo_id or repo_ids")
     types = list(REPO_TYPES) if repo_type == "auto" else [_repo_type(repo_type, allowed=REPO_TYPES)]
@@ -211,7 +214,7 @@ async def hf_repo_details(run: ScriptRun, repo_id: str | None = None, repo_ids: 
     for rid in ids:
         for rt in types:
             try:
-                raw = await run.get_json(f"/api/{rt}s/{rid}")
+                raw = await run.get_json(hub_ids.repo_api_path(rt, rid))
             except UpstreamError as exc:
                 if exc.status in (401, 404) and rt != types[-1]:
                     continue  # auto mode: try the next repo type
@@ -235,7 +238,7 @@ async def hf_trending(run: ScriptRun, repo_type: str = "model", limit: int = 20,
     fields_list = check_fields(fields, TRENDING_FIELDS)
     predicates = compile_where(where, TRENDING_FIELDS)
     applied = clamp_limit(limit, default=spec["default_limit"], maximum=spec["max_limit"])
-    payload = await run.get_json("/api/trending", {"type": kind, "limit": applied})
+    payload = await run.get_json(hub_ids.hub_path("api", "trending"), {"type": kind, "limit": applied})
     entries = payload.get("recentlyTrending", []) if isinstance(payload, dict) else []
     rows = []
     for rank, entry in enumerate(entries[:applied], start=1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from agent import hub_ids
 from agent.tools.code_mode.contracts import (ACTIVITY_FIELDS, ACTOR_FIELDS, LIMITS, REPO_TYPES, USER_LIKE_FIELDS)
 from agent.tools.code_mode.filtering import (HelperInputError, apply_where, check_fields, compile_where,
                                              project)
@@ -18,17 +19,15 @@ Result = tuple[list[dict[str, Any]], dict[str, Any]]
 
 def _handle(run: ScriptRun, value: str | None, name: str) -> str:
     if value is not None:
-        if not isinstance(value, str) or not value.strip() or "/" in value:
-            raise HelperInputError(f"{name} must be a Hub user or organization name")
-        return value.strip()
+        return hub_ids.namespace(value.strip() if isinstance(value, str) else value, name)
     if not run.username:
         raise HelperInputError(f"{name}=None means the current user, but no authenticated user is known")
     return run.username
 
 
-async def _actor_scan(run: ScriptRun, helper: str, path: str, *, limit: int | None, scan_limit: int | None,
-                      count_only: bool, pro_only: bool | None, where: Any, fields: Any,
-                      fallback_path: str | None = None) -> Result:
+async def _actor_scan(run: ScriptRun, helper: str, path: hub_ids.HubPath, *, limit: int | None,
+                      scan_limit: int | None, count_only: bool, pro_only: bool | None, where: Any, fields: Any,
+                      fallback_path: hub_ids.HubPath | None = None) -> Result:
     spec = LIMITS[helper]
     fields_list = check_fields(fields, ACTOR_FIELDS)
     predicates = compile_where(where, ACTOR_FIELDS)
@@ -72,8 +71,9 @@ async def hf_user_graph(run: ScriptRun, username: str | None = None, relation: s
     if relation not in ("followers", "following"):
         raise HelperInputError("relation must be 'followers' or 'following'")
     name = _handle(run, username, "username")
-    org_path = f"/api/organizations/{name}/followers" if relation == "followers" else None
-    items, meta = await _actor_scan(run, "hf_user_graph", f"/api/users/{name}/{relation}", limit=limit,
+    org_path = hub_ids.hub_path("api", "organizations", name, "followers") if relation == "followers" else None
+    items, meta = await _actor_scan(run, "hf_user_graph", hub_ids.hub_path("api", "users", name, relation),
+                                    limit=limit,
                                     scan_limit=scan_limit, count_only=count_only, pro_only=pro_only, where=where,
                                     fields=fields, fallback_path=org_path)
     meta.update(username=name, relation=relation)
@@ -84,7 +84,8 @@ async def hf_org_members(run: ScriptRun, organization: str, limit: int | None = 
                          scan_limit: int | None = None, count_only: bool = False,
                          where: dict[str, Any] | None = None, fields: list[str] | None = None) -> dict[str, Any]:
     org = _handle(run, organization, "organization")
-    items, meta = await _actor_scan(run, "hf_org_members", f"/api/organizations/{org}/members", limit=limit,
+    items, meta = await _actor_scan(run, "hf_org_members", hub_ids.hub_path("api", "organizations", org, "members"),
+                                    limit=limit,
                                     scan_limit=scan_limit, count_only=count_only, pro_only=None, where=where,
                                     fields=fields)
     meta["organization"] = org
@@ -95,9 +96,9 @@ async def hf_repo_likers(run: ScriptRun, repo_id: str, repo_type: str, limit: in
                          count_only: bool = False, pro_only: bool | None = None,
                          where: dict[str, Any] | None = None, fields: list[str] | None = None) -> dict[str, Any]:
     rt = _repo_type(repo_type)
-    items, meta = await _actor_scan(run, "hf_repo_likers", f"/api/{rt}s/{repo_id}/likers", limit=limit,
-                                    scan_limit=None, count_only=count_only, pro_only=pro_only, where=where,
-                                    fields=fields)
+    likers = hub_ids.repo_api_path(rt, repo_id, "likers")
+    items, meta = await _actor_scan(run, "hf_repo_likers", likers, limit=limit, scan_limit=None,
+                                    count_only=count_only, pro_only=pro_only, where=where, fields=fields)
     meta.update(repo_id=repo_id, repo_type=rt)
     return items, meta
 
@@ -113,8 +114,9 @@ async def _enrich_likes(run: ScriptRun, rows: list[dict[str, Any]]) -> int:
         try:
             # Spaces have no download counts (and reject that expand value).
             expand = ["likes", "author"] + (["downloads"] if row["repo_type"] != "space" else [])
-            raw = await run.get_json(f"/api/{row['repo_type']}s/{row['repo_id']}", {"expand": expand})
-        except (UpstreamError, BudgetExhausted):
+            # The id comes from the Hub's likes listing; checked like any other before it goes into a path.
+            raw = await run.get_json(hub_ids.repo_api_path(row["repo_type"], row["repo_id"]), {"expand": expand})
+        except (UpstreamError, BudgetExhausted, hub_ids.InvalidHubName):
             return False
         row["repo_likes"], row["repo_downloads"] = raw.get("likes"), raw.get("downloads")
         row["repo_author"] = raw.get("author") or row["repo_author"]
@@ -143,7 +145,7 @@ async def hf_user_likes(run: ScriptRun, username: str | None = None, repo_types:
     needs_repo_stats = sort != "liked_at" or any(f in ("repo_likes", "repo_downloads") for f, _, _ in predicates)
     filtering = bool(predicates) or count_only or len(types) < len(REPO_TYPES) or needs_repo_stats
     want = applied_scan if filtering else min(applied + 1, applied_scan)
-    raw, more = await run.get_listing(f"/api/users/{name}/likes", {}, want)
+    raw, more = await run.get_listing(hub_ids.hub_path("api", "users", name, "likes"), {}, want)
     rows = [user_like_row(r, run.hub_url) for r in raw]
     rows = [r for r in rows if r["repo_type"] in types]
     rows.sort(key=lambda r: r["liked_at"] or "", reverse=True)
@@ -183,23 +185,23 @@ async def hf_profile_summary(run: ScriptRun, handle: str | None = None, include:
     likes_n = clamp_limit(likes_limit, default=10, maximum=50, name="likes_limit")
     activity_n = clamp_limit(activity_limit, default=10, maximum=100, name="activity_limit")
     try:
-        raw = await run.get_json(f"/api/users/{name}/overview")
+        raw = await run.get_json(hub_ids.hub_path("api", "users", name, "overview"))
         entity = "user"
     except UpstreamError as exc:
         if exc.status != 404:
             raise
-        raw = await run.get_json(f"/api/organizations/{name}/overview")
+        raw = await run.get_json(hub_ids.hub_path("api", "organizations", name, "overview"))
         entity = "organization"
     item = profile_row(raw, entity)
     item["likes_sample"] = None
     item["activity_sample"] = None
     if "likes" in extras and entity == "user":
-        likes, _ = await run.get_listing(f"/api/users/{name}/likes", {}, likes_n)
+        likes, _ = await run.get_listing(hub_ids.hub_path("api", "users", name, "likes"), {}, likes_n)
         item["likes_sample"] = [{k: row[k] for k in ("repo_id", "repo_type", "liked_at")}
                                 for row in (user_like_row(r, run.hub_url) for r in likes)]
     if "activity" in extras:
-        feed = await run.get_json("/api/recent-activity", {"feedType": "org" if entity == "organization" else "user",
-                                                           "entity": name, "limit": activity_n})
+        params = {"feedType": "org" if entity == "organization" else "user", "entity": name, "limit": activity_n}
+        feed = await run.get_json(hub_ids.hub_path("api", "recent-activity"), params)
         item["activity_sample"] = [activity_row(r) for r in (feed.get("recentActivity") or [])[:activity_n]]
     return [item], {"handle": name, "entity_type": entity, "include": extras or None}
 
@@ -227,7 +229,7 @@ async def hf_recent_activity(run: ScriptRun, feed_type: str | None = None, entit
     while pages < pages_allowed and (count_only or len(rows) <= applied):
         params = {"feedType": feed, "entity": name, "limit": page_size, "cursor": cursor,
                   "activityType": kinds or None, "repoType": types or None}
-        payload = await run.get_json("/api/recent-activity", params)
+        payload = await run.get_json(hub_ids.hub_path("api", "recent-activity"), params)
         pages += 1
         page = [activity_row(r) for r in payload.get("recentActivity") or []]
         scanned += len(page)
@@ -253,6 +255,6 @@ async def hf_recent_activity(run: ScriptRun, feed_type: str | None = None, entit
 
 
 async def hf_whoami(run: ScriptRun) -> dict[str, Any]:
-    raw = await run.get_json("/api/whoami-v2")
+    raw = await run.get_json(hub_ids.hub_path("api", "whoami-v2"))
     item = {"username": raw.get("name"), "fullname": raw.get("fullname"), "is_pro": raw.get("isPro")}
     return [item], {}

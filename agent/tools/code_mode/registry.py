@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from agent.hf_hosts import HttpClient
+from agent.hub_ids import InvalidHubName
 
 from agent.tools.code_mode import contracts as c
 from agent.tools.code_mode import helpers_content as content
@@ -179,7 +180,7 @@ async def invoke(spec: HelperSpec, *, http: HttpClient, hub_url: str, username: 
     error: str | None = None
     try:
         items, meta = await spec.fn(run, *args, **kwargs)
-    except HelperInputError as exc:
+    except (HelperInputError, InvalidHubName) as exc:  # no Hub call was made for it
         error = str(exc)
     except BudgetExhausted as exc:
         error = str(exc)

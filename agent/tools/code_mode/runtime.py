@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from agent.hf_hosts import HttpClient
+from agent.hub_ids import HubPath
 
 # Bounds a single listing so one call cannot page through the whole Hub.
 MAX_LISTING_ROWS = 10_000
@@ -39,13 +40,33 @@ def _error_message(response: httpx.Response) -> str:
     return f"Hub answered {response.status_code} for {response.request.url.path}" + (f": {message}" if message else "")
 
 
+_SCALARS = (str, int, float)
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:  # a proxy's error page, a truncated body: an upstream fault the script can report
+        raise UpstreamError(response.status_code, f"Hub answered {response.status_code} for "
+                                                  f"{response.request.url.path} with a body that is not JSON") from None
+
+
 def _query(params: dict[str, Any] | None) -> dict[str, Any]:
-    """Drop unset values; booleans as the Hub spells them; lists stay lists (repeated query params)."""
+    """Drop unset values; booleans as the Hub spells them; lists stay lists (repeated query params). A value of
+    another type (a dict passed as ``author``...) is the script's mistake, said as such."""
+    from agent.tools.code_mode.filtering import HelperInputError
+
     out: dict[str, Any] = {}
     for key, value in (params or {}).items():
         if value is None or value == [] or value is False and key != "gated":
             continue
-        out[key] = ("true" if value else "false") if isinstance(value, bool) else value
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif not (isinstance(value, _SCALARS) or isinstance(value, list)
+                  and all(isinstance(v, _SCALARS) and not isinstance(v, bool) for v in value)):
+            raise HelperInputError(f"{key} must be a string, a number or a list of strings, "
+                                   f"not {type(value).__name__}")
+        out[key] = value
     return out
 
 
@@ -79,7 +100,9 @@ class ScriptRun:
     def budget_remaining(self) -> int:
         return self.budget.remaining
 
-    def _consume(self, path: str) -> None:
+    def _consume(self, path: HubPath) -> None:
+        if not isinstance(path, HubPath):  # a programming error: every helper builds its paths with hub_path
+            raise TypeError(f"Hub paths are built with agent.hub_ids.hub_path, not given as {path!r}")
         if self.budget.used >= self.budget.max_calls:
             raise BudgetExhausted(f"max_calls budget exhausted ({self.budget.max_calls} calls used); "
                                   f"no request was made for {path}")
@@ -93,20 +116,20 @@ class ScriptRun:
             raise UpstreamError(response.status_code, _error_message(response))
         return response
 
-    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        """One budgeted GET of ``{hub}{path}``."""
+    async def get_json(self, path: HubPath, params: dict[str, Any] | None = None) -> Any:
+        """One budgeted GET of ``{hub}{path}`` (``path`` from ``hub_path``: its segments are checked and encoded)."""
         self._consume(path)
         response = await self._get(f"{self.hub_url.rstrip('/')}{path}", _query(params))
-        return response.json()
+        return _json(response)
 
-    async def get_listing(self, path: str, params: dict[str, Any] | None, want: int) -> tuple[list[Any], bool]:
+    async def get_listing(self, path: HubPath, params: dict[str, Any] | None, want: int) -> tuple[list[Any], bool]:
         """One budgeted listing: follows ``Link: rel="next"`` until ``want`` rows; returns (rows, more_exist)."""
         self._consume(path)
         want = min(want, MAX_LISTING_ROWS)
         rows: list[Any] = []
         response = await self._get(f"{self.hub_url.rstrip('/')}{path}", _query(params))
         while True:
-            page = response.json()
+            page = _json(response)
             if not isinstance(page, list):
                 raise UpstreamError(response.status_code, f"Unexpected payload from {path}: expected a list")
             rows.extend(page)
