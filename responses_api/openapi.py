@@ -23,7 +23,7 @@ _SCHEMAS = "#/components/schemas/"
 _JSON = "application/json"
 _SSE = "text/event-stream"
 
-# Body models: (name, mode). Requests are described as they are validated, answers as they are serialized.
+# Bodies: (component name, model, mode). Requests are described as they are validated, answers as serialized.
 _BODIES: tuple[tuple[str, Any, str], ...] = (
     ("CreateResponseRequest", CreateResponseRequest, "validation"),
     ("ApprovalRequest", ApprovalRequest, "validation"),
@@ -45,12 +45,13 @@ _ERRORS = {
     401: ("Unauthorized", "Missing or invalid Hugging Face token (`missing_token`, `invalid_token`)."),
     403: ("Forbidden", "The token may not be used here (`inference_provider_permission_required`, "
                        "`organization_token_not_supported`)."),
-    404: ("NotFound", "`response_not_found`: unknown id, or another account's (existence never leaks)."),
+    404: ("NotFound", "`response_not_found`: unknown id, or another account's (existence never leaks); "
+                      "`route_not_found`."),
     409: ("Conflict", "`session_busy`, `session_paused`, `no_pending_approval` (sent with `x-should-retry: false`)."),
     429: ("TooManyRequests", "`too_many_live_sessions`, `server_at_capacity`."),
     500: ("ServerError", "An unexpected failure (`server_error`)."),
-    503: ("Unavailable", "`hub_unavailable` (token validation could not reach the Hub), `session_unavailable`, or "
-                         "the replica is shutting down."),
+    503: ("Unavailable", "`hub_unavailable` (token validation could not reach the Hub), `session_unavailable`, "
+                         "`server_shutting_down`, `store_unavailable` (the database is unreachable; retry)."),
 }
 _V1_ERRORS = (401, 403, 500, 503)  # every authenticated route
 
@@ -70,7 +71,8 @@ def build_openapi(supported_models: tuple[str, ...] | None = None) -> dict[str, 
             schemas[name], schema = schema, _ref(name)
         bodies[name] = schema
     if supported_models:
-        _narrow_string(schemas["CreateResponseRequest"]["properties"]["model"], list(supported_models))
+        create = schemas[bodies["CreateResponseRequest"]["$ref"].removeprefix(_SCHEMAS)]
+        _narrow_string(create["properties"]["model"], list(supported_models))
     # What an SSE answer's schema describes is each frame (as OpenAPI 3.2's itemSchema does): frames carry an event
     # as JSON in their data (responses_api/sse.py writes them).
     schemas["ServerSentEvent"] = {

@@ -6,12 +6,14 @@ ML_INTERN_FUZZ_RANDOM=1 (new draws every run instead of the CI's fixed ones)."""
 from __future__ import annotations
 
 import os
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import schemathesis
 
+from responses_api.openapi import build_openapi
 from tests.conftest import ALICE, BOB, ServerHandle, make_settings, run_server
 from tests.fuzz.checks import Accounts, Tally
 
@@ -58,14 +60,13 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     if counts is None:
         return
     terminalreporter.section("schemathesis fuzzing")
-    for operation, cases in sorted(counts.by_operation.items(), key=lambda item: (item[0].split()[1], item[0])):
-        statuses = sorted((status, n) for (_phase, label, status), n in counts.by_operation_status.items()
-                          if label == operation)
-        merged: dict[int, int] = {}
-        for status, n in statuses:
-            merged[status] = merged.get(status, 0) + n
-        terminalreporter.write_line(f"  {operation}: {cases} cases ("
-                                    + ", ".join(f"{status}: {n}" for status, n in merged.items()) + ")")
+    documented = {f"{method.upper()} {path}" for path, methods in build_openapi()["paths"].items() for method in methods}
+    merged: dict[str, Counter] = defaultdict(Counter)
+    for (_phase, label, status), n in counts.by_operation_status.items():
+        merged[label if label in documented else "undocumented methods"][status] += n
+    for label, statuses in sorted(merged.items(), key=lambda item: item[0].split()[-1]):
+        terminalreporter.write_line(f"  {label}: {sum(statuses.values())} cases ("
+                                    + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items())) + ")")
     terminalreporter.write_line("  by phase: " + ", ".join(f"{phase} {cases}" for phase, cases in
                                                           counts.by_phase.items()))
     draws = "random" if RANDOM else "derandomized"

@@ -1,6 +1,6 @@
 """Fuzz the HTTP contract with schemathesis, from the server's own /openapi.json, as two real accounts: every
 operation alone (schemathesis's coverage and fuzzing phases), then stateful scenarios that follow the document's
-links (create -> retrieve / events / cancel / approvals / artifacts). Beyond schemathesis's checks (no 5xx, statuses,
+links (create -> retrieve / events / cancel / approvals / artifacts, chains). Beyond schemathesis's checks (no 5xx, statuses,
 content types and bodies as documented, auth enforced...): every error is the OpenAI envelope, nothing hangs, and
 the other account gets 404 on every route of each response created (see tests/fuzz/checks.py)."""
 
@@ -13,7 +13,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, multiple, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, multiple, rule, run_state_machine_as_test
 
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
@@ -35,8 +35,8 @@ FUZZED = [(label, mode) for label in OPERATIONS for mode in MODES
           if mode is GenerationMode.POSITIVE or {"parameters", "requestBody"} & set(
               _DOCUMENT["paths"][label.split(" ", 1)[1]][label.split(" ", 1)[0].lower()])]
 
-# A hang is caught per request (REQUEST_TIMEOUT_S); this only bounds `make fuzz`'s longest test.
-pytestmark = pytest.mark.timeout(3600)
+# A hang is caught per request (REQUEST_TIMEOUT_S); this bounds a whole test (`make fuzz` runs far longer ones).
+pytestmark = pytest.mark.timeout(3600 if RANDOM else 300)
 
 
 def _settings(max_examples: int, **extra) -> hypothesis.settings:
@@ -136,6 +136,7 @@ def test_fuzzed_cases(api_schema, label: str, mode: GenerationMode, tally: Tally
 # create out here, and follows links with true randomness; this one is derandomized like the rest.)
 _OPERATION_BY_ID = {operation["operationId"]: (method.upper(), path)
                     for path, operations in _DOCUMENT["paths"].items() for method, operation in operations.items()}
+NEVER_CREATED = "resp_" + "0" * 32
 _CREATE_LINKS = sorted(_DOCUMENT["paths"]["/v1/responses"]["post"]["responses"]["200"]["links"])
 
 
@@ -150,17 +151,20 @@ def test_stateful_scenarios(api_schema, tally: Tally, accounts: Accounts):
         return api_schema[path][method].as_strategy(path_parameters={"response_id": response_id})
 
     class Scenario(RuleBasedStateMachine):
-        responses = Bundle("responses")  # (owner's token, response id)
+        # (owner's token, response id). What a rule adds depends only on what hypothesis drew, never on the server's
+        # answer (a refused create adds an id that exists nowhere): hypothesis replays choice sequences and needs
+        # the same bundles each time.
+        responses = Bundle("responses")
 
         @staticmethod
-        def _created_id(response) -> str | None:
+        def _created_id(response) -> str:
             content_type = (response.headers.get("content-type") or [""])[0]
-            return created_response_id("POST /v1/responses", response.status_code, content_type, response.content)
+            created = created_response_id("POST /v1/responses", response.status_code, content_type, response.content)
+            return created or NEVER_CREATED
 
         @rule(target=responses, case=create_op.as_strategy(), token=st.sampled_from((ALICE, BOB)))
         def create(self, case, token):
-            response_id = self._created_id(run(case, token))
-            return multiple() if response_id is None else (token, response_id)
+            return (token, self._created_id(run(case, token)))
 
         @rule(target=responses, case=create_op.as_strategy(), token=st.sampled_from((ALICE, BOB)))
         def create_paused(self, case, token):
@@ -169,8 +173,7 @@ def test_stateful_scenarios(api_schema, tally: Tally, accounts: Accounts):
                 return multiple()
             case.body = {**case.body, "max_cost_usd": 1e-6, "background": True, "stream": False}
             case.body.pop("previous_response_id", None)
-            response_id = self._created_id(run(case, token))
-            return multiple() if response_id is None else (token, response_id)
+            return (token, self._created_id(run(case, token)))
 
         @rule(target=responses, parent=responses, case=create_op.as_strategy(), as_other=st.booleans())
         def chain(self, parent, case, as_other):
@@ -181,10 +184,10 @@ def test_stateful_scenarios(api_schema, tally: Tally, accounts: Accounts):
                 return multiple()
             case.body = {**case.body, "previous_response_id": parent_id}
             response_id = self._created_id(run(case, token))
-            if response_id is None:
-                return multiple()
             if not as_other:
                 return (token, response_id)
+            if response_id == NEVER_CREATED:
+                return multiple()
             # The other account's 200 can only be its own earlier response (a repeated Idempotency-Key replays it,
             # whatever the body): never one chained onto, or showing, the parent.
             mine = httpx.get(f"{accounts.base_url}/v1/responses/{response_id}", timeout=REQUEST_TIMEOUT_S,
@@ -193,6 +196,14 @@ def test_stateful_scenarios(api_schema, tally: Tally, accounts: Accounts):
                 tally.leaks.append(f"{describe(case)} as the other account chained onto {parent_id}")
                 raise AssertionError(f"cross-account chain accepted: {describe(case)}")
             return multiple()
+
+        @rule(entry=responses, order=st.permutations(_CREATE_LINKS), data=st.data())
+        def walk(self, entry, order, data):
+            """Every link of the created response, in a drawn order, as its owner (e.g. events, then approvals
+            once the stream has ended at the pause, then cancel, retrieve, artifacts)."""
+            owner, response_id = entry
+            for operation_id in order:
+                run(data.draw(linked(operation_id, response_id)), owner)
 
         @rule(entry=responses, operation_id=st.sampled_from(_CREATE_LINKS), as_other=st.booleans(), data=st.data())
         def follow(self, entry, operation_id, as_other, data):
@@ -207,5 +218,4 @@ def test_stateful_scenarios(api_schema, tally: Tally, accounts: Accounts):
                     tally.leaks.append(f"{describe(case)} as the other account: {response.status_code}")
                     raise AssertionError(f"cross-account access: {describe(case)} -> {response.status_code}")
 
-    Scenario.TestCase.settings = _settings(SCENARIOS, stateful_step_count=6)
-    Scenario.TestCase().runTest()
+    run_state_machine_as_test(Scenario, settings=_settings(SCENARIOS, stateful_step_count=6))
