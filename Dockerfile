@@ -12,6 +12,7 @@ COPY pyproject.toml README.md ./
 COPY agent ./agent
 COPY responses_api ./responses_api
 COPY mcp_server ./mcp_server
+COPY ml_intern_cli ./ml_intern_cli
 RUN pip install . && rm -rf /src
 
 # Fixed uid/gid so the Deployment's runAsUser matches. /app/var is writable only so that a plain

@@ -21,6 +21,7 @@ class RunFailure(StrEnum):
     REASONING_BUDGET = "reasoning_budget_exhausted"
     RUNTIME_ERROR = "runtime_error"  # a bug in the agent runtime: the turn was stopped
     STORE_UNAVAILABLE = "store_unavailable"  # the database stayed unreachable longer than store_retry_seconds
+    ANSWER_FORMAT = "answer_format_invalid"  # the final answer kept missing the requested text.format
 
 
 # Every reason has its row (a test checks it): a reason missing here would silently become ``server_error``.
@@ -40,6 +41,7 @@ SPEC_CODES: dict[str, ResponseErrorCode] = {
     RunFailure.REASONING_BUDGET: "server_error",
     RunFailure.RUNTIME_ERROR: "server_error",
     RunFailure.STORE_UNAVAILABLE: "server_error",
+    RunFailure.ANSWER_FORMAT: "server_error",
 }
 
 

@@ -72,9 +72,9 @@ class ResponseFollower:
                 last = known[-1]["sequence_number"]
                 ended = _through_end(known)
                 yield ended or known
-                if ended:
+                if ended and await self._ends_at(response_id, ended):
                     return
-                from_store = self.bus.last_published(response_id) > last
+                from_store = ended is not None or self.bus.last_published(response_id) > last
             while True:
                 if from_store:
                     found_any = False
@@ -87,7 +87,9 @@ class ResponseFollower:
                             ended = _through_end(replayed)
                             yield ended or replayed
                             if ended:
-                                return
+                                if await self._ends_at(response_id, ended):
+                                    return
+                                continue  # a resumed pause: what followed it is in the store
                         if len(replayed) < REPLAY_PAGE:
                             break
                     if not found_any:
@@ -120,14 +122,30 @@ class ResponseFollower:
                     ended = _through_end(fresh)
                     yield ended or fresh
                     if ended:
-                        return
+                        if await self._ends_at(response_id, ended):
+                            return
+                        from_store = True  # resumed already: read on from the store
         finally:
             self.bus.unsubscribe(sub)
 
+    async def _ends_at(self, response_id: str, ended: list[dict[str, Any]]) -> bool:
+        """Whether the stream ends after ``ended`` (which ``_through_end`` cut at an end event): always at a terminal
+        event; at a pause only while the response is still paused there. A resumed pause (approved, denied, or
+        cancelled) has later events, and the stream runs on through them to the terminal one. One read, per pause
+        only: the hot path (every other batch) never comes here."""
+        pause = ended[-1]
+        if pause["type"] != ev.INCOMPLETE:
+            return True
+        row = await self.store.get_response(response_id)
+        return row is None or row.last_sequence <= pause["sequence_number"]
+
 
 def _through_end(events: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-    """The events up to and including the turn's end event, or None when the batch holds none."""
+    """The events up to and including the turn's end event, or None when the batch holds none. A pause
+    (``response.incomplete``) with events after it in the batch was resumed: not an end. A pause that is the batch's
+    last event may be one too (``ResponseFollower._ends_at`` asks the store)."""
+    last = len(events) - 1
     for index, event in enumerate(events):
-        if event["type"] in ev.STREAM_END_EVENTS:
+        if event["type"] in ev.STREAM_END_EVENTS and (index == last or event["type"] != ev.INCOMPLETE):
             return events[: index + 1]
     return None

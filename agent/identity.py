@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from huggingface_hub.utils import parse_ratelimit_headers
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from agent.errors import Forbidden, Unauthorized, Unavailable
@@ -201,8 +202,13 @@ class IdentityResolver:
         if reply.status_code in (401, 403):
             raise Unauthorized("Invalid Hugging Face token.", code="invalid_token")
         if reply.status_code == 429:
-            raise Unavailable("The Hugging Face Hub is rate-limiting token validation; retry shortly.",
-                              code="hub_rate_limited")
+            # The Hub says when its window resets (RateLimit header, "t" seconds): a client retrying sooner only
+            # spends the caller's quota again.
+            limit = parse_ratelimit_headers(reply.headers)
+            reset = limit.reset_in_seconds if limit is not None else None
+            raise Unavailable("The Hugging Face Hub is rate-limiting token validation; retry "
+                              + (f"in {reset} s." if reset is not None else "shortly."),
+                              code="hub_rate_limited", retry_after=reset)
         if reply.status_code >= 400:
             raise Unavailable(f"The Hugging Face Hub answered {reply.status_code} to token validation.",
                               code="hub_unavailable")

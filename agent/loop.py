@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent import answer_format
 from agent import events as ev
 from agent.budget import BudgetGate
 from agent.context import compact
@@ -33,11 +34,11 @@ from agent.models import (
     McpCallItem,
     McpProtocolError,
     McpToolExecutionError,
-    ReasoningParam,
 )
 from agent.reasoning import policy_for
 from agent.redact import redact_text
 from agent.settings import Settings
+from agent.turn_options import TurnOptions
 from agent.tools.base import (
     MAX_TOOL_OUTPUT_CHARS,
     Tool,
@@ -64,6 +65,11 @@ class TurnFailed(Exception):
 
 class TurnCancelled(Exception):
     pass
+
+
+class OutputBudgetSpent(Exception):
+    """The response generated the ``max_output_tokens`` the caller allowed: it ends ``incomplete``
+    (``max_output_tokens``), as the spec's responses do; the session goes on with a chained request."""
 
 
 @dataclass
@@ -109,11 +115,11 @@ class AgentLoop:
     cancelled: asyncio.Event
     price: TokenPrice  # the model's token price for this turn (router catalog, read when the turn starts)
     secrets: tuple[str, ...] = ()
-    temperature: float | None = None
-    top_p: float | None = None
+    # The request's generation parameters: temperature, top_p, reasoning (effort, shown or not), the output-token
+    # budget, the answer's format, context compaction, concurrent tool calls.
+    options: TurnOptions = field(default_factory=TurnOptions)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     gate: BudgetGate | None = None
-    reasoning: ReasoningParam | None = None  # the request's effort and whether reasoning is shown
     metrics: Metrics | None = None
     _repeats: Counter = field(default_factory=Counter)
 
@@ -127,7 +133,8 @@ class AgentLoop:
             self._check_cancel()
             if self.gate is not None:
                 self.gate.check_model_call(messages)
-            completion = await self._call_model(compact(messages), schemas)
+            completion = await self._call_model(compact(messages) if self.options.compact_context else messages,
+                                                schemas)
             assistant = completion.assistant_message()
             messages.append(assistant)
             self.writer.add_transcript(assistant)
@@ -197,17 +204,34 @@ class AgentLoop:
 
     # ------------------------------------------------------------------ model
 
+    def _output_left(self) -> int | None:
+        """What the caller's output-token budget (``max_output_tokens``) still allows this response, or None."""
+        budget = self.options.max_output_tokens
+        if budget is None:
+            return None
+        usage = self.writer.state.usage
+        return budget - (usage.output_tokens if usage is not None else 0)
+
     async def _call_model(self, messages: list[dict[str, Any]], schemas: list[dict[str, Any]]) -> Completion:
         policy = policy_for(self.model, self.settings.reasoning_replay)
-        visible = self.reasoning is None or self.reasoning.content == "full"
+        reasoning = self.options.reasoning
+        visible = reasoning is None or reasoning.content == "full"
         max_tokens = self.settings.llm_max_output_tokens
-        attempt = errors = budget_retries = 0
+        attempt = errors = budget_retries = format_retries = 0
         while True:
             attempt += 1
+            # Every call, retries included, fits in what the caller's budget has left (the reasoning-budget retry
+            # below may raise max_tokens, never beyond it). A budget above what the server would ask for anyway
+            # (its own max_tokens, or the ceiling) is not sent: providers refuse a max_tokens beyond the model's.
+            left = self._output_left()
+            if left is not None and left <= 0:
+                raise OutputBudgetSpent()
+            binding = left is not None and left < (max_tokens or self.settings.llm_max_output_tokens_ceiling)
+            sent = left if binding else max_tokens
             stream = MessageStream(self.writer, self.secrets)
             thought = ReasoningStream(self.writer, self.secrets, visible=visible)
-            options = CallOptions(temperature=self.temperature, top_p=self.top_p, max_tokens=max_tokens,
-                                  reasoning_effort=self.reasoning.effort if self.reasoning else None)
+            options = CallOptions(temperature=self.options.temperature, top_p=self.options.top_p,
+                                  max_tokens=sent, reasoning_effort=reasoning.effort if reasoning else None)
             on_text, on_reasoning = self._timed_first_delta(stream.text, thought.text)
             try:
                 completion = await self._until_cancelled(stream_completion(
@@ -233,18 +257,42 @@ class AgentLoop:
                 await stream.finish("incomplete")
                 raise
             trapped = completion.thought_without_answer
+            # Stopped by the caller's budget: the response is done, with what the call produced so far.
+            cut = binding and completion.finish_reason == "length"
+            rejected = None
+            if not (trapped or cut or completion.tool_calls):
+                rejected = answer_format.problem(self.options.text, completion.text)
             await thought.finish("incomplete" if trapped else "completed")
-            await stream.finish("completed")
-            next_budget = self._larger_budget(max_tokens, completion) if trapped else None
+            if rejected is not None:
+                await stream.discard()  # not the answer: its text leaves the response, as a failed attempt's
+            else:
+                await stream.finish("incomplete" if cut else "completed")
+            next_budget = self._larger_budget(max_tokens, completion) if trapped and not cut else None
             retry = next_budget is not None and budget_retries < self.settings.llm_reasoning_retries
+            if rejected is not None:
+                retry = format_retries < answer_format.FORMAT_RETRIES
             cost = self.price.cost_usd(completion.input_tokens, completion.output_tokens)
             self.writer.charge(ev.LLM_CALL, cost, model=self.model, attempt=attempt, status="ok",
                                input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
                                reasoning_tokens=completion.reasoning_tokens, cached_tokens=completion.cached_tokens,
                                price_source=self.price.source, duration_ms=completion.duration_ms,
                                tool_calls=len(completion.tool_calls), finish_reason=completion.finish_reason,
-                               **({"max_tokens": max_tokens} if max_tokens is not None else {}),
-                               **({"will_retry": retry} if trapped else {}))
+                               **({"max_tokens": sent} if sent is not None else {}),
+                               **({"will_retry": retry} if (trapped and not cut) or rejected is not None else {}),
+                               **({"answer_format_error": rejected} if rejected is not None else {}))
+            if cut:
+                raise OutputBudgetSpent()
+            if rejected is not None:
+                if not retry:
+                    raise TurnFailed(RunFailure.ANSWER_FORMAT,
+                                     f"The final answer did not match the requested text.format after "
+                                     f"{format_retries + 1} attempts: {rejected}.")
+                format_retries += 1
+                # This call's answer and the reason it was refused, for the next call only: the history keeps
+                # just the answer that passes.
+                messages = [*messages, completion.assistant_message(),
+                            {"role": "user", "content": answer_format.correction(rejected)}]
+                continue
             if not trapped:
                 return completion
             if not retry:
@@ -284,16 +332,25 @@ class AgentLoop:
 
     async def _run_tools(self, calls: list[ToolCall], by_name: dict[str, Tool],
                          reservations: dict[str, float]) -> list[str]:
-        items = []
-        for call in calls:
-            item = McpCallItem(id=f"mcp_{secrets.token_hex(12)}", name=call.name, arguments=call.arguments)
-            index = self.writer.next_output_index()
-            await self.writer.emit(ev.ITEM_ADDED, output_index=index, item=item.model_dump())
-            items.append((item, index))
+        if not self.options.parallel_tool_calls:
+            # The caller asked for no parallel tool calls: each call is added, run and done before the next.
+            return [await self._until_cancelled(self._start_and_run(call, by_name, reservations.get(call.id)))
+                    for call in calls]
+        items = [await self._add_item(call) for call in calls]
         # Independent calls run concurrently; each reports its own item as it finishes.
         return await self._until_cancelled(asyncio.gather(
             *(self._run_one(call, item, index, by_name, reservations.get(call.id))
               for call, (item, index) in zip(calls, items))))
+
+    async def _add_item(self, call: ToolCall) -> tuple[McpCallItem, int]:
+        item = McpCallItem(id=f"mcp_{secrets.token_hex(12)}", name=call.name, arguments=call.arguments)
+        index = self.writer.next_output_index()
+        await self.writer.emit(ev.ITEM_ADDED, output_index=index, item=item.model_dump())
+        return item, index
+
+    async def _start_and_run(self, call: ToolCall, by_name: dict[str, Tool], reservation: float | None) -> str:
+        item, index = await self._add_item(call)
+        return await self._run_one(call, item, index, by_name, reservation)
 
     async def _run_one(self, call: ToolCall, item: McpCallItem, index: int, by_name: dict[str, Tool],
                        reservation: float | None) -> str:

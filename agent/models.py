@@ -6,7 +6,10 @@ import secrets
 import time
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
+from pydantic import (
+    BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, computed_field, field_validator,
+    model_validator,
+)
 
 MAX_MESSAGE_CHARS = 100_000
 MAX_INSTRUCTIONS_CHARS = 20_000
@@ -86,6 +89,103 @@ INCLUDABLE = ("reasoning.encrypted_content", "message.output_text.logprobs", "fi
 # Which events a stream sends: every event, or only the Responses spec's (``events.standard_view``).
 StreamEvents = Literal["all", "standard"]
 
+# A JSON-schema answer format's name, as the spec bounds it.
+FORMAT_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def _integral_to_int(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+
+
+def _type_required(schema: dict[str, Any]) -> None:
+    # The format's union is told apart by ``type`` (``_format_tag``): on the wire it is required, default or not.
+    schema["required"] = ["type", *[name for name in schema.get("required", []) if name != "type"]]
+
+
+# Nested request models are strict like the request (a model's config is its own): JSON types, no coercion.
+_NESTED_REQUEST = ConfigDict(extra="forbid", strict=True, json_schema_extra=_type_required)
+
+
+class TextFormatText(BaseModel):
+    """Plain text: the default answer format."""
+
+    model_config = _NESTED_REQUEST
+    type: Literal["text"] = "text"
+
+
+class TextFormatJsonObject(BaseModel):
+    """The final answer is a JSON object (the spec's older "JSON mode")."""
+
+    model_config = _NESTED_REQUEST
+    type: Literal["json_object"] = "json_object"
+
+
+class TextFormatJsonSchema(BaseModel):
+    """The final answer is JSON matching ``schema`` (with ``strict: true``; otherwise any JSON, the schema guiding
+    the model). ``schema`` must be a valid JSON Schema (draft 2020-12)."""
+
+    model_config = ConfigDict(**_NESTED_REQUEST, populate_by_name=True, serialize_by_alias=True)
+    type: Literal["json_schema"] = "json_schema"
+    name: str = Field(pattern=FORMAT_NAME_PATTERN)
+    schema_: dict[str, Any] = Field(alias="schema")
+    description: str | None = Field(None, max_length=MAX_INSTRUCTIONS_CHARS)
+    strict: bool | None = None
+
+    @field_validator("schema_")
+    @classmethod
+    def _valid_schema(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
+        try:
+            Draft202012Validator.check_schema(value)
+        except SchemaError as exc:
+            raise ValueError(f"not a valid JSON Schema: {exc.message}") from None
+        return value
+
+
+_FORMAT_TAGS = {"text": "TextFormatText", "json_object": "TextFormatJsonObject", "json_schema": "TextFormatJsonSchema"}
+
+
+def _format_tag(value: Any) -> str | None:
+    # Tagged by class name, so that an error's location reads ``text.format.schema`` (the HTTP layer drops
+    # class-name parts of a location), not ``text.format.json_schema.schema``.
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return _FORMAT_TAGS.get(kind) if isinstance(kind, str) else None
+
+
+TextFormat = Annotated[Union[Annotated[TextFormatText, Tag("TextFormatText")],
+                             Annotated[TextFormatJsonObject, Tag("TextFormatJsonObject")],
+                             Annotated[TextFormatJsonSchema, Tag("TextFormatJsonSchema")]],
+                       Discriminator(_format_tag, custom_error_type="invalid_format_type",
+                                     custom_error_message="type must be one of: text, json_object, json_schema")]
+
+
+class TextParam(BaseModel):
+    """The request's (and response's) ``text``: the final answer's format, and how long it should be."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    format: TextFormat = Field(default_factory=TextFormatText)
+    verbosity: Literal["low", "medium", "high"] = "medium"
+
+
+class StreamOptionsParam(BaseModel):
+    """``stream_options``: accepted; this server never obfuscates deltas (no ``obfuscation`` field is sent)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    include_obfuscation: bool | None = None
+
+
+ServiceTier = Literal["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]
+Truncation = Literal["auto", "disabled"]
+# The smallest output budget OpenAI accepts for a response.
+MIN_MAX_OUTPUT_TOKENS = 16
+# A strict integer that, as JSON Schema's ``integer`` does, takes an integral number written as one (16.0); strings,
+# booleans and fractions are still refused. (The bounds come before the validator so that the document shows them.)
+OutputTokens = Annotated[int, Field(ge=MIN_MAX_OUTPUT_TOKENS, le=MAX_SAFE_INTEGER), BeforeValidator(_integral_to_int)]
+
 
 class CreateResponseRequest(BaseModel):
     """``POST /v1/responses``. Unknown parameters are rejected, as OpenAI does. Strict: a boolean is true or false
@@ -106,14 +206,29 @@ class CreateResponseRequest(BaseModel):
     # OpenAI parameters accepted for compatibility and echoed back.
     temperature: float | None = Field(None, ge=0, le=2, allow_inf_nan=False)
     top_p: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+    # False: the agent's tool calls of one model reply run one after another instead of concurrently.
     parallel_tool_calls: bool = True
     tool_choice: Literal["auto"] = "auto"
-    tools: list[Any] = Field(default_factory=list, max_length=0)
+    # Must be empty (the validator below says why); the document says so.
+    tools: list[Any] = Field(default_factory=list, json_schema_extra={"maxItems": 0})
     # Only true is accepted (the validator below explains why); the document says so.
     store: bool = Field(True, json_schema_extra={"const": True})
     user: str | None = Field(None, max_length=256)
     reasoning: ReasoningParam | None = None
     include: list[Literal[INCLUDABLE]] | None = Field(None, max_length=len(INCLUDABLE))  # type: ignore[valid-type]
+    # The most output tokens (reasoning included) the whole response may generate, across its model calls; when
+    # spent, the response ends ``incomplete`` (``max_output_tokens``).
+    max_output_tokens: OutputTokens | None = None
+    # The final answer's format (JSON / JSON Schema, checked by the server) and verbosity.
+    text: TextParam | None = None
+    # "auto" (the default here): the agent compacts its context before it overflows; "disabled": it never does,
+    # and a context beyond the model's window fails the turn.
+    truncation: Truncation | None = None
+    # Accepted for compatibility and echoed (or, stream_options, ignored); they change nothing in a run.
+    stream_options: StreamOptionsParam | None = None
+    safety_identifier: str | None = Field(None, max_length=128)
+    prompt_cache_key: str | None = Field(None, max_length=256)
+    service_tier: ServiceTier | None = None
     # Extension: "standard" streams only the spec's event types (for SDK stream helpers); kept on the response, so
     # resumed streams of it default to the same.
     stream_events: StreamEvents = "all"
@@ -130,6 +245,24 @@ class CreateResponseRequest(BaseModel):
                 raise ValueError(f"metadata keys may be at most {MAX_METADATA_KEY_CHARS} characters")
             if len(item) > MAX_METADATA_VALUE_CHARS:
                 raise ValueError(f"metadata values may be at most {MAX_METADATA_VALUE_CHARS} characters")
+        return value
+
+    @field_validator("tools")
+    @classmethod
+    def _no_caller_tools(cls, value: list[Any]) -> list[Any]:
+        if value:
+            kinds = sorted({str(tool.get("type")) if isinstance(tool, dict) else type(tool).__name__
+                            for tool in value})
+            raise ValueError(f"caller-supplied tools are not supported (got: {', '.join(kinds)}): the agent runs "
+                             "its own tools server-side (they appear in output[] as mcp_call items); send "
+                             "tools: [] or leave it out")
+        return value
+
+    @field_validator("tool_choice", mode="before")
+    @classmethod
+    def _auto_only(cls, value: Any) -> Any:
+        if value != "auto":
+            raise ValueError("only 'auto' is supported: the agent chooses among its own server-side tools")
         return value
 
     @field_validator("store")
@@ -355,6 +488,13 @@ class ResponseObject(BaseModel):
     usage: Usage | None = None
     user: str | None = None
     reasoning: ReasoningParam | None = None
+    max_output_tokens: int | None = None
+    text: TextParam = Field(default_factory=TextParam)
+    truncation: Truncation = "auto"
+    safety_identifier: str | None = None
+    prompt_cache_key: str | None = None
+    # The processing actually used (the spec echoes that, not the value asked for).
+    service_tier: ServiceTier = "default"
     # Extensions.
     session_id: str
     max_cost_usd: float = DEFAULT_MAX_COST_USD
@@ -383,7 +523,7 @@ class ArtifactList(BaseModel):
     data: list[Artifact]
 
 
-class ModelInfo(BaseModel):
+class ConfiguredModel(BaseModel):
     id: str
     object: Literal["model"] = "model"
     default: bool
@@ -394,4 +534,113 @@ class ModelCatalog(BaseModel):
 
     object: Literal["list"] = "list"
     default: str
+    data: list[ConfiguredModel]
+
+
+# ---------------------------------------------------------------- companion routes
+
+LIST_DEFAULT_LIMIT = 20
+LIST_MAX_LIMIT = 100
+
+
+class InputTextContent(BaseModel):
+    type: Literal["input_text"] = "input_text"
+    text: str
+
+
+class InputMessageItem(BaseModel):
+    """A user, system or developer message of a request's ``input`` (the spec's ``ResponseInputMessageItem``)."""
+
+    id: str
+    type: Literal["message"] = "message"
+    role: Literal["user", "system", "developer"]
+    content: list[InputTextContent]
+    status: Literal["completed"] = "completed"
+
+
+# An assistant message given as input is listed as the spec lists it: an output message (``MessageItem``).
+InputItem = Union[InputMessageItem, MessageItem]
+
+
+def input_items_of(request: CreateResponseRequest) -> list[InputItem]:
+    """The request's ``input`` as the spec's input items, one per message (a string input is one user message)."""
+    items: list[InputItem] = []
+    for message in request.messages():
+        texts = [message.content] if isinstance(message.content, str) else [p.text for p in message.content]
+        if message.role == "assistant":
+            items.append(MessageItem(id=new_id("msg"), status="completed",
+                                     content=[OutputText(text=text) for text in texts]))
+        else:
+            items.append(InputMessageItem(id=new_id("msg"), role=message.role,
+                                          content=[InputTextContent(text=text) for text in texts]))
+    return items
+
+
+class InputItemsQuery(BaseModel):
+    """``GET /v1/responses/{id}/input_items``: cursor pagination over the items, ``desc`` (last first) by default,
+    as the spec's. ``include`` is accepted (the spec's values) and changes nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+    after: str | None = Field(None, min_length=1, max_length=40)
+    limit: int = Field(LIST_DEFAULT_LIMIT, ge=1, le=LIST_MAX_LIMIT)
+    order: Literal["asc", "desc"] = "desc"
+    include: list[Literal[INCLUDABLE]] = Field(default_factory=list)  # type: ignore[valid-type]
+
+
+class InputItemList(BaseModel):
+    """The spec's ``ResponseItemList``; ``first_id`` / ``last_id`` are null for an empty page."""
+
+    object: Literal["list"] = "list"
+    data: list[InputItem]
+    first_id: str | None
+    last_id: str | None
+    has_more: bool
+
+
+class ResponseListQuery(BaseModel):
+    """``GET /v1/responses``: the caller's responses, newest first; ``after`` is the last id of the previous page."""
+
+    model_config = ConfigDict(extra="forbid")
+    after: str | None = Field(None, pattern=RESPONSE_ID_PATTERN)
+    limit: int = Field(LIST_DEFAULT_LIMIT, ge=1, le=LIST_MAX_LIMIT)
+    session_id: str | None = Field(None, min_length=1, max_length=40)
+    status: ResponseStatus | None = None
+
+
+class ResponseList(BaseModel):
+    """A page of response objects (each as ``GET /v1/responses/{id}`` returns it, with ``output_text``), newest
+    first; ``first_id`` / ``last_id`` are null for an empty page."""
+
+    object: Literal["list"] = "list"
+    data: list[ResponseObject]
+    first_id: str | None
+    last_id: str | None
+    has_more: bool
+
+    def public(self) -> dict[str, Any]:
+        return {**self.model_dump(mode="json", exclude={"data"}), "data": [item.public() for item in self.data]}
+
+
+class ResponseDeleted(BaseModel):
+    """``DELETE /v1/responses/{id}``."""
+
+    id: str
+    object: Literal["response.deleted"] = "response.deleted"
+    deleted: Literal[True] = True
+
+
+class ModelInfo(BaseModel):
+    """A supported model, as the spec's ``Model``: ``owned_by`` is its Hub namespace; ``created`` is 0 (unknown:
+    the router's catalog is not read for this)."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    """``GET /v1/models``: the models a request may name."""
+
+    object: Literal["list"] = "list"
     data: list[ModelInfo]

@@ -64,6 +64,12 @@ class RuntimeRegistry:
         runtime.last_active = time.monotonic()
         return runtime
 
+    def release(self, session_id: str) -> None:
+        """Drop the session's runtime unless a turn runs in it (a session whose creation was refused)."""
+        runtime = self._runtimes.get(session_id)
+        if runtime is not None and not runtime.busy:
+            del self._runtimes[session_id]
+
     def touch(self, session_id: str) -> None:
         runtime = self._runtimes.get(session_id)
         if runtime is not None:

@@ -29,6 +29,7 @@ from agent.errors import (
     Unavailable,
     response_not_found,
 )
+from agent.failures import RunFailure, run_error
 from agent.follow import ResponseFollower
 from agent.hf_hosts import shared_client
 from agent.identity import Identity, IdentityResolver
@@ -41,27 +42,43 @@ from agent.models import (
     TERMINAL_STATUSES,
     ApprovalRequest,
     CreateResponseRequest,
+    ConfiguredModel,
+    InputItemList,
+    InputItemsQuery,
     ModelCatalog,
     ModelInfo,
-    ReasoningParam,
+    ModelList,
+    ResponseDeleted,
+    ResponseList,
+    ResponseListQuery,
     ResponseObject,
+    TextParam,
     Usage,
+    input_items_of,
     new_id,
 )
 from agent.recovery import RECOVERY_CHUNK, settlement
 from agent.redact import redact
-from agent.runtime import RuntimeRegistry
+from agent.runtime import RuntimeRegistry, SessionRuntime
 from agent.settings import Settings
 from agent.snapshot_cache import CachedSnapshot, TerminalSnapshots
 from agent.store import migrate
 from agent.store.notify import PgListener
-from agent.store.store import LiveLimits, LiveSessionLimit, SequenceConflict, Store
+from agent.store.store import (
+    DeleteRefused,
+    LiveLimits,
+    LiveSessionLimit,
+    PreviousGone,
+    SequenceConflict,
+    Store,
+)
 from agent.store.summaries import ResponseSummary
 from agent.store.tables import ResponseRow, SessionRow
 from agent.tools import Tool, default_tools
 from agent.tools.code_mode import MontyRunner
 from agent.tools.collection import SessionCollections
 from agent.turn import TurnRunner
+from agent.turn_options import TurnOptions
 from agent.writer import TurnWriter
 
 log = logging.getLogger("ml_intern.service")
@@ -126,7 +143,7 @@ class AgentService:
             # Other replicas' commits and cancel requests arrive by NOTIFY; one SQLite process needs neither.
             service.listener = PgListener(settings.database_url, replica_id=service.replica_id,
                                           on_events=service.bus.wake, on_cancel=service._cancel_running,
-                                          on_resync=service.bus.wake_all)
+                                          on_resync=service._resync, on_deleted=service.settled.evict)
             await service.listener.start()
             service._background.append(asyncio.create_task(service._watch_cancels(), name="ml-intern-cancels"))
         return service
@@ -215,6 +232,15 @@ class AgentService:
                 return True
         return False
 
+    def _resync(self) -> None:
+        """The LISTEN connection came up or went down: notifications may have been lost meanwhile."""
+        self.bus.wake_all()
+        self.settled.clear()  # a deletion on another replica may be among them
+
+    def _cache_trusted(self) -> bool:
+        """Whether cached settled responses are current: a deletion elsewhere reaches this replica by NOTIFY only."""
+        return self.store.is_sqlite or (self.listener is not None and self.listener.connected.is_set())
+
     def _store_poll_seconds(self) -> float:
         if self.store.is_sqlite or (self.listener is not None and self.listener.connected.is_set()):
             return self.settings.store_poll_seconds
@@ -233,8 +259,18 @@ class AgentService:
 
     def model_config(self) -> dict[str, Any]:
         return ModelCatalog(default=self.settings.default_model,
-                            data=[ModelInfo(id=m, default=m == self.settings.default_model)
+                            data=[ConfiguredModel(id=m, default=m == self.settings.default_model)
                                   for m in self.settings.supported_models]).model_dump()
+
+    def models(self) -> ModelList:
+        """The models a request may name (``GET /v1/models``)."""
+        return ModelList(data=[_model_info(model) for model in self.settings.supported_models])
+
+    def model(self, model_id: str) -> ModelInfo:
+        if model_id not in self.settings.supported_models:
+            raise NotFound(f"No model '{model_id}'. Supported: {', '.join(self.settings.supported_models)}.",
+                           code="model_not_found", param="model")
+        return _model_info(model_id)
 
     # ------------------------------------------------------------------ submit
 
@@ -270,14 +306,15 @@ class AgentService:
                 return ResponseObject.model_validate(existing.snapshot), []
         async with self._owner_lock(identity.user_id):
             try:
-                row, session, new_messages, opening = await self._create(identity, request, idempotency_key)
+                row, session, new_messages, opening, runtime = await self._create(identity, request,
+                                                                                  idempotency_key)
             except IntegrityError:
                 if idempotency_key is None:
                     raise
                 existing = await self.store.find_idempotent(identity.user_id, idempotency_key)
                 assert existing is not None
                 return ResponseObject.model_validate(existing.snapshot), []
-            await self._start_turn(identity, row, session, request, new_messages)
+            await self._start_turn(identity, row, session, request, new_messages, runtime)
         return ResponseObject.model_validate(row.snapshot), opening
 
     async def _create(self, identity: Identity, request: CreateResponseRequest, idempotency_key: str | None):
@@ -285,7 +322,8 @@ class AgentService:
         response_id = new_id("resp")
         previous: ResponseRow | None = None
         if request.previous_response_id is not None:
-            previous = await self._owned_response(identity, request.previous_response_id)
+            previous = await self._owned_response(identity, request.previous_response_id,
+                                                  param="previous_response_id")
             session = await self.store.get_session(previous.session_id)
             assert session is not None
             await self._ensure_idle(session)
@@ -302,6 +340,9 @@ class AgentService:
             instructions=request.instructions, metadata=request.metadata or {}, temperature=request.temperature,
             top_p=request.top_p, parallel_tool_calls=request.parallel_tool_calls, background=request.background,
             previous_response_id=request.previous_response_id, user=request.user, reasoning=request.reasoning,
+            max_output_tokens=request.max_output_tokens, text=request.text or TextParam(),
+            truncation=request.truncation or "auto", safety_identifier=request.safety_identifier,
+            prompt_cache_key=request.prompt_cache_key,
             session_id=session.id, stream_events=request.stream_events,
             max_cost_usd=cap, usage=Usage(session_cost_usd=session.spent_usd))
         # Nothing stored holds the caller's token (or a token-shaped string), wherever the caller put it.
@@ -317,21 +358,39 @@ class AgentService:
                           created_at=now, updated_at=now)
         # The model still reads this turn's text as sent; only the stored copy is redacted.
         stored_messages = list(enumerate(redact(new_messages, caller_secrets)))
+        # Before anything is stored: a runtime that cannot start is a 503 that leaves nothing behind to retry over.
+        runtime = await self._acquire_runtime(session.id, identity)
         try:
             moved = await self.store.create_response(
                 row, [created, queued], stored_messages, new_session=new_session,
                 expected_head=session.head_response_id, session_updates={"max_cost_usd": cap},
                 limits=LiveLimits(per_account=self.settings.max_live_sessions_per_account,
-                                  server=self.settings.max_live_sessions_global))
+                                  server=self.settings.max_live_sessions_global),
+                input_items=redact([item.model_dump(mode="json") for item in input_items_of(request)],
+                                   caller_secrets))
+        except PreviousGone:
+            # Deleted between the ownership check above and this insert.
+            raise response_not_found(request.previous_response_id or "", "previous_response_id") from None
         except LiveSessionLimit as limit:
+            self._release_unstored(new_session)
             if limit.scope == "account":
                 raise self._too_many_live_sessions() from None
-            raise RateLimited("The server is at capacity; retry shortly.", code="server_at_capacity") from None
+            wait = self.settings.capacity_retry_after_seconds
+            raise RateLimited(f"The server is at capacity; retry in {wait} s.", code="server_at_capacity",
+                              retry_after=wait) from None
+        except BaseException:
+            self._release_unstored(new_session)
+            raise
         if not moved:
             raise Conflict("This session is already processing another request.", code="session_busy",
                            param="previous_response_id", retryable=False)
         session.max_cost_usd = cap
-        return row, session, new_messages, [created, queued]
+        return row, session, new_messages, [created, queued], runtime
+
+    def _release_unstored(self, new_session: SessionRow | None) -> None:
+        """A session whose creation was refused holds no runtime."""
+        if new_session is not None:
+            self.runtimes.release(new_session.id)
 
     async def _ensure_idle(self, session: SessionRow) -> None:
         if session.head_response_id is None:
@@ -349,25 +408,42 @@ class AgentService:
                            param="previous_response_id", retryable=False)
 
     def _too_many_live_sessions(self) -> RateLimited:
+        # Not worth an automatic retry: a slot frees only when one of the caller's own turns ends, which takes
+        # minutes, not the SDKs' 1.5 s of retries.
         return RateLimited(f"This account already has {self.settings.max_live_sessions_per_account} live sessions "
                            "(a turn queued or running). Wait for one to finish or cancel one.",
-                           code="too_many_live_sessions")
+                           code="too_many_live_sessions", retryable=False)
+
+    async def _acquire_runtime(self, session_id: str, identity: Identity) -> SessionRuntime:
+        """The session's runtime, or 503 ``session_unavailable`` when it cannot start (the caller may retry)."""
+        try:
+            return await self.runtimes.acquire(session_id, identity)
+        except Exception:
+            log.exception("the runtime of session %s failed to start", session_id)
+            raise _session_unavailable() from None
 
     async def _start_turn(self, identity: Identity, row: ResponseRow, session: SessionRow,
-                          request: CreateResponseRequest, new_messages: list[dict[str, Any]]) -> None:
-        runtime = await self.runtimes.acquire(session.id, identity)
-        runtime.cancelled = asyncio.Event()
-        runtime.response_id = row.id
-        writer = TurnWriter(self.store, self.bus, row, flush_ms=self.settings.delta_flush_ms,
-                            snapshot_ms=self.settings.snapshot_interval_ms,
-                            session_spent_usd=session.spent_usd, transcript_length=len(new_messages),
-                            lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),),
-                            store_retry_seconds=self.settings.store_retry_seconds)
-        runtime.turn = asyncio.create_task(self.runner.run(
-            writer, runtime, model=session.model, previous_response_id=request.previous_response_id,
-            new_messages=new_messages, temperature=request.temperature, top_p=request.top_p,
-            reasoning=request.reasoning),
-            name=f"turn-{row.id}")
+                          request: CreateResponseRequest, new_messages: list[dict[str, Any]],
+                          runtime: SessionRuntime) -> None:
+        try:
+            writer = TurnWriter(self.store, self.bus, row, flush_ms=self.settings.delta_flush_ms,
+                                snapshot_ms=self.settings.snapshot_interval_ms,
+                                session_spent_usd=session.spent_usd, transcript_length=len(new_messages),
+                                lease=(self.replica_id, self.settings.lease_seconds), secrets=(identity.secret(),),
+                                store_retry_seconds=self.settings.store_retry_seconds)
+            runtime.cancelled = asyncio.Event()
+            runtime.response_id = row.id
+            runtime.turn = asyncio.create_task(self.runner.run(
+                writer, runtime, model=session.model, previous_response_id=request.previous_response_id,
+                new_messages=new_messages, options=TurnOptions.of_request(request)),
+                name=f"turn-{row.id}")
+        except Exception:
+            # The response is stored and queued under this replica's lease: settle it, so that nothing waits on a
+            # turn that never started and the session is free for the retry.
+            log.exception("turn %s failed to start", row.id)
+            await TurnWriter(self.store, self.bus, row, flush_ms=0).set_status("failed", error=run_error(
+                RunFailure.RUNTIME_ERROR, "The session's runtime failed to start; the turn never ran."))
+            raise _session_unavailable() from None
 
     # ------------------------------------------------------------------ read
 
@@ -380,14 +456,15 @@ class AgentService:
         """The response object as stored JSON (what ``get`` returns, without parsing and re-serialising it)."""
         if not _plausible_id(response_id):
             raise response_not_found(response_id)
-        cached = self.settled.get(response_id)
+        trusted = self._cache_trusted()
+        cached = self.settled.get(response_id) if trusted else None
         if cached is None:
             found = await self.store.snapshot_json(response_id)
             if found is None:
                 raise response_not_found(response_id)
             owner_id, session_id, status, text = found
             cached = CachedSnapshot(owner_id=owner_id, session_id=session_id, body=text.encode())
-            if status in TERMINAL_STATUSES:
+            if status in TERMINAL_STATUSES and trusted:
                 self.settled.put(response_id, cached)
         if cached.owner_id != identity.user_id:
             raise response_not_found(response_id)
@@ -428,15 +505,48 @@ class AgentService:
         async for batch in self.follower.subscribe_batches(response_id, starting_after=starting_after):
             yield batch
 
+    async def _page_cursor(self, identity: Identity, after: str | None) -> tuple[float, str] | None:
+        """Where a newest-first page of the caller's responses starts: after the response ``after`` (the last id
+        of the previous page; 404 naming ``after`` when it is not the caller's)."""
+        if after is None:
+            return None
+        row = await self._owned_response(identity, after, param="after")
+        return row.created_at, row.id
+
     async def recent_responses(self, identity: Identity, *, limit: int = 50,
                                after: str | None = None) -> list[ResponseSummary]:
-        """The caller's responses, newest first (never another account's); ``after``: the last id of the
-        previous page."""
-        before = None
-        if after is not None:
-            row = await self._owned_response(identity, after)
-            before = (row.created_at, row.id)
+        """The caller's responses as summaries, newest first (never another account's); ``after``: the last id of
+        the previous page."""
+        before = await self._page_cursor(identity, after)
         return await self.store.recent_responses(identity.user_id, limit=min(max(limit, 1), 100), before=before)
+
+    async def list_responses(self, identity: Identity, query: ResponseListQuery) -> ResponseList:
+        """``GET /v1/responses``: the caller's response objects, newest first, optionally of one of the caller's
+        sessions or one status (never another account's)."""
+        before = await self._page_cursor(identity, query.after)
+        if query.session_id is not None:
+            await self._owned_session(identity, query.session_id)
+        texts = await self.store.response_objects(identity.user_id, limit=query.limit + 1, before=before,
+                                                  session_id=query.session_id, status=query.status)
+        page = [ResponseObject.model_validate_json(text) for text in texts[:query.limit]]
+        return ResponseList(data=page, first_id=page[0].id if page else None, last_id=page[-1].id if page else None,
+                            has_more=len(texts) > query.limit)
+
+    async def input_items(self, identity: Identity, response_id: str, query: InputItemsQuery) -> InputItemList:
+        """``GET /v1/responses/{id}/input_items``: the request's ``input`` as the spec's items, a page at a time."""
+        await self._owned_response(identity, response_id)
+        after_position = None
+        if query.after is not None:
+            after_position = await self.store.input_item_position(response_id, query.after)
+            if after_position is None:
+                raise NotFound(f"No input item '{query.after}' in response '{response_id}'.",
+                               code="input_item_not_found", param="after")
+        rows = await self.store.input_items(response_id, limit=query.limit + 1, descending=query.order == "desc",
+                                            after_position=after_position)
+        page = rows[:query.limit]
+        return InputItemList.model_validate({"data": page, "first_id": page[0]["id"] if page else None,
+                                             "last_id": page[-1]["id"] if page else None,
+                                             "has_more": len(rows) > query.limit})
 
     async def list_artifacts(self, identity: Identity, *, response_id: str | None = None,
                              session_id: str | None = None) -> list[dict[str, Any]]:
@@ -445,9 +555,7 @@ class AgentService:
         if response_id is not None:
             await self._owned_response(identity, response_id)
             return await self.store.artifacts(response_id=response_id)
-        session = await self.store.get_session(session_id or "")
-        if session is None or session.owner_id != identity.user_id:
-            raise NotFound(f"No session found with id '{session_id}'.", code="session_not_found", param="session_id")
+        session = await self._owned_session(identity, session_id or "")
         seen: dict[str, dict[str, Any]] = {}
         for artifact in await self.store.artifacts(session_id=session.id):
             seen.setdefault(_artifact_key(artifact), artifact)
@@ -492,6 +600,27 @@ class AgentService:
             await writer.close()
             return writer.state
 
+    async def delete(self, identity: Identity, response_id: str) -> ResponseDeleted:
+        """Delete a settled (or paused) response of the caller and everything stored under it; nothing on the Hub
+        is touched. Refused (409, nothing changed) while its turn runs, and while another response continues from
+        it (its model would lose that context): delete newest first. Afterwards the id is 404."""
+        await self._owned_response(identity, response_id)
+        async with self._response_lock(response_id):  # not while this replica resumes or settles it
+            try:
+                await self.store.delete_response(response_id, identity.user_id)
+            except DeleteRefused as refused:
+                if refused.reason == "gone":
+                    raise response_not_found(response_id) from None
+                if refused.reason == "running":
+                    raise Conflict("This response is still running: cancel it (POST /v1/responses/"
+                                   f"{response_id}/cancel), wait until it settles, then delete it.",
+                                   code="response_running", param="response_id", retryable=False) from None
+                raise Conflict(f"Response {refused.successor_id} continues from this one (previous_response_id) "
+                               "and reads it as context: delete that one first (newest first).",
+                               code="response_has_successors", param="response_id", retryable=False) from None
+        self.settled.evict(response_id)
+        return ResponseDeleted(id=response_id)
+
     async def approve(self, identity: Identity, response_id: str, *, approve: bool,
                       new_max_cost_usd: float | None = None, feedback: str | None = None) -> ResponseObject:
         """Resume a response paused on ``approval_required``: the same id goes on, the same stream continues.
@@ -514,10 +643,10 @@ class AgentService:
                                param="response_id", retryable=False)
             session = await self.store.get_session(row.session_id)
             assert session is not None
+            runtime = await self._acquire_runtime(session.id, identity)  # before anything changes
             if new_max_cost_usd is not None:
                 await self.store.update_session(session.id, max_cost_usd=new_max_cost_usd)
             transcript = await self.store.transcript(response_id)
-            runtime = await self.runtimes.acquire(session.id, identity)
             runtime.cancelled = asyncio.Event()
             runtime.response_id = response_id
             writer = TurnWriter(self.store, self.bus, current, flush_ms=self.settings.delta_flush_ms,
@@ -533,19 +662,25 @@ class AgentService:
                      for c in pending.get("tool_calls") or []]
             runtime.turn = asyncio.create_task(self.runner.run(
                 writer, runtime, model=session.model, previous_response_id=current.previous_response_id,
-                new_messages=transcript, temperature=current.snapshot.get("temperature"),
-                top_p=current.snapshot.get("top_p"), reasoning=_reasoning_of(current.snapshot), resume=Resume(approve=approve, tool_calls=calls,
-                                                                   feedback=feedback)),
+                new_messages=transcript, options=TurnOptions.of_response(current.snapshot),
+                resume=Resume(approve=approve, tool_calls=calls, feedback=feedback)),
                 name=f"turn-{response_id}-resumed")
             return writer.state.model_copy(deep=True)
 
     # ------------------------------------------------------------------ helpers
 
-    async def _owned_response(self, identity: Identity, response_id: str) -> ResponseRow:
+    async def _owned_response(self, identity: Identity, response_id: str, *,
+                              param: str = "response_id") -> ResponseRow:
         row = await self.store.get_response(response_id) if _plausible_id(response_id) else None
         if row is None or row.owner_id != identity.user_id:
-            raise response_not_found(response_id)
+            raise response_not_found(response_id, param)
         return row
+
+    async def _owned_session(self, identity: Identity, session_id: str) -> SessionRow:
+        session = await self.store.get_session(session_id)
+        if session is None or session.owner_id != identity.user_id:
+            raise NotFound(f"No session found with id '{session_id}'.", code="session_not_found", param="session_id")
+        return session
 
     def _owner_lock(self, owner_id: str) -> asyncio.Lock:
         return self._owner_locks.setdefault(owner_id, asyncio.Lock())
@@ -561,9 +696,13 @@ class AgentService:
                 self._response_locks.pop(response_id, None)
 
 
-def _reasoning_of(snapshot: dict[str, Any]) -> ReasoningParam | None:
-    raw = snapshot.get("reasoning")
-    return ReasoningParam.model_validate(raw) if raw else None
+def _model_info(model_id: str) -> ModelInfo:
+    namespace, slash, _ = model_id.partition("/")
+    return ModelInfo(id=model_id, owned_by=namespace if slash else "huggingface")
+
+
+def _session_unavailable() -> Unavailable:
+    return Unavailable("The session's runtime failed to start; retry the request.", code="session_unavailable")
 
 
 def _plausible_id(response_id: str) -> bool:

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # Limits (design §4). Live = a turn queued or running.
     max_live_sessions_per_account: int = Field(10, ge=1)
     max_live_sessions_global: int = Field(200, ge=1)
+    # The Retry-After of a 429 server_at_capacity: long enough for some turn to end, short enough for a client
+    # (both openai SDKs honour it) to try again soon.
+    capacity_retry_after_seconds: int = Field(5, ge=1, le=120)
     idle_eviction_seconds: float = Field(900.0, gt=0)
     whoami_cache_seconds: float = Field(300.0, ge=0)
     # How long token validation waits for the Hub before answering 503 hub_unavailable.

@@ -1,5 +1,7 @@
 """Settled responses never change again: their stored JSON is kept in memory (bounded), so polling a finished
-response costs no database read. Only terminal statuses are cached (``incomplete`` can still resume)."""
+response costs no database read. Only terminal statuses are cached (``incomplete`` can still resume). A deleted
+response leaves the cache: evicted by the replica that deleted it, and by the others on its NOTIFY (a replica
+whose LISTEN connection is down does not use the cache, and clears it when the connection comes back)."""
 
 from __future__ import annotations
 
@@ -38,3 +40,12 @@ class TerminalSnapshots:
         while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
             _, evicted = self._entries.popitem(last=False)
             self._bytes -= len(evicted.body)
+
+    def evict(self, response_id: str) -> None:
+        entry = self._entries.pop(response_id, None)
+        if entry is not None:
+            self._bytes -= len(entry.body)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0

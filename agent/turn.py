@@ -8,15 +8,16 @@ import logging
 from importlib import resources
 from typing import Any
 
+from agent import answer_format
 from agent import events as ev
 from agent import log_context
 from agent.budget import ApprovalRequired, BudgetGate
 from agent.context import patch_dangling_tool_calls
 from agent.costs import PriceCatalog
 from agent.failures import RunFailure, run_error
-from agent.loop import AgentLoop, Resume, TurnCancelled, TurnFailed
+from agent.loop import AgentLoop, OutputBudgetSpent, Resume, TurnCancelled, TurnFailed
 from agent.metrics import Metrics
-from agent.models import Artifact, IncompleteDetails, ReasoningParam
+from agent.models import Artifact, IncompleteDetails
 from agent.runtime import SessionRuntime
 from agent.settings import Settings
 from agent.store.outage import StoreUnavailable, is_outage
@@ -24,6 +25,7 @@ from agent.store.store import Store
 from agent.tools import Tool, ToolContext, ToolFailure
 from agent.tools.base import ModelAccess
 from agent.tools.collection import SessionCollections, recover_collection_artifacts
+from agent.turn_options import TurnOptions
 from agent.writer import TurnWriter
 
 log = logging.getLogger("ml_intern.turn")
@@ -75,8 +77,7 @@ class TurnRunner:
 
     async def run(self, writer: TurnWriter, runtime: SessionRuntime, *, model: str,
                   previous_response_id: str | None, new_messages: list[dict[str, Any]],
-                  temperature: float | None, top_p: float | None, reasoning: ReasoningParam | None = None,
-                  resume: Resume | None = None) -> None:
+                  options: TurnOptions = TurnOptions(), resume: Resume | None = None) -> None:
         """Run a queued turn, or (with ``resume``) continue a paused one whose status is already in_progress;
         ``new_messages`` is then this turn's stored transcript."""
         identity = runtime.identity
@@ -86,10 +87,12 @@ class TurnRunner:
             if resume is None:
                 await writer.set_status("in_progress")
             history = await chain_history(self.store, previous_response_id)
-            messages = [{"role": "system", "content": system_prompt(
-                identity.username, can_write=identity.can_write_repos, can_jobs=identity.can_run_jobs,
-                template=self.prompt)},
-                *history, *new_messages]
+            prompt = system_prompt(identity.username, can_write=identity.can_write_repos,
+                                   can_jobs=identity.can_run_jobs, template=self.prompt)
+            answer_rules = answer_format.instructions(options.text)
+            if answer_rules:
+                prompt = f"{prompt}\n\n{answer_rules}"
+            messages = [{"role": "system", "content": prompt}, *history, *new_messages]
 
             price = await self.prices.price(runtime.http, self.settings.router_url, model)
             lent_model = ModelAccess(llm=runtime.llm, model=model, price=price,
@@ -113,8 +116,7 @@ class TurnRunner:
 
             loop = AgentLoop(settings=self.settings, model=model, tools=self.tools, llm=runtime.llm, writer=writer,
                              make_context=make_context, cancelled=runtime.cancelled, price=price,
-                             secrets=(identity.secret(),), temperature=temperature, top_p=top_p,
-                             reasoning=reasoning, metrics=self.metrics)
+                             secrets=(identity.secret(),), options=options, metrics=self.metrics)
             loop.gate = BudgetGate(writer, price)
             await loop.run(messages, resume)
             await self._recover_job_artifacts(writer, make_context)
@@ -123,6 +125,8 @@ class TurnRunner:
             await writer.emit(ev.APPROVAL_REQUIRED, actions=[a.model_dump() for a in pause.actions],
                               budget=pause.budget, tool_calls=[c.message() for c in pause.calls])
             await writer.set_status("incomplete", incomplete=IncompleteDetails(reason="approval_required"))
+        except OutputBudgetSpent:
+            await writer.set_status("incomplete", incomplete=IncompleteDetails(reason="max_output_tokens"))
         except TurnCancelled:
             await writer.set_status("cancelled")
         except TurnFailed as exc:

@@ -41,6 +41,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         default=os.environ.get("CI") == "true",
                         help="fail when PostgreSQL is unreachable instead of skipping its part (default: under CI)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one, printed)")
+    parser.add_argument("--kill-window", type=float, nargs=2, default=(0.1, 2.5), metavar=("MIN", "MAX"),
+                        help="the kill comes at a random moment this many seconds after the clients start "
+                             "(default 0.1 2.5)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here as JSON")
     parser.add_argument("--workdir", type=Path, default=None, help="server and emulator logs, SQLite database")
     args = parser.parse_args(argv)
@@ -49,6 +52,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be >= 0")
     if args.clients < 1:
         parser.error("--clients must be >= 1")
+    if not 0 <= args.kill_window[0] <= args.kill_window[1]:
+        parser.error("--kill-window needs 0 <= MIN <= MAX")
     return args
 
 
@@ -59,7 +64,8 @@ async def run(args: argparse.Namespace, report: ChaosReport, workdir: Path) -> N
         accounts = Accounts(emulator.url, [LOAD_TOKEN.format(i) for i in range(args.clients)])
         if args.sqlite_trials:
             loop = KillLoop(backend="sqlite", database_url=sqlite_url(workdir), emulator_url=emulator.url,
-                            accounts=accounts, workdir=workdir, rng=rng)
+                            accounts=accounts, workdir=workdir, rng=rng,
+                            kill_window=tuple(args.kill_window))
             report.kill_loops.append(loop.figures)
             await loop.run(args.sqlite_trials)
         if args.pg_trials or args.pg_restart:
@@ -77,7 +83,8 @@ async def run(args: argparse.Namespace, report: ChaosReport, workdir: Path) -> N
             if args.pg_trials:
                 with fresh_postgres_database(args.pg_url) as database_url:
                     loop = KillLoop(backend="postgres", database_url=database_url, emulator_url=emulator.url,
-                                    accounts=accounts, workdir=workdir, rng=rng)
+                                    accounts=accounts, workdir=workdir, rng=rng,
+                                    kill_window=tuple(args.kill_window))
                     report.kill_loops.append(loop.figures)
                     await loop.run(args.pg_trials)
             if args.pg_restart:

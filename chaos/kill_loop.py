@@ -48,8 +48,9 @@ class Accounts:
 
 class KillLoop:
     def __init__(self, *, backend: str, database_url: str, emulator_url: str, accounts: Accounts, workdir: Path,
-                 rng: random.Random) -> None:
+                 rng: random.Random, kill_window: tuple[float, float] = (0.1, 2.5)) -> None:
         self.backend = backend
+        self.kill_window = kill_window
         self.database_url = database_url
         self.accounts = accounts
         self.workdir = workdir
@@ -69,7 +70,8 @@ class KillLoop:
         server = await asyncio.to_thread(self._start)
         try:
             for _ in range(trials):
-                recordings, _ = await run_until_kill(server.url, self.accounts.tokens, self.rng, server.kill)
+                recordings, _ = await run_until_kill(server.url, self.accounts.tokens, self.rng, server.kill,
+                                                       kill_window=self.kill_window)
                 if self.postgres:
                     await asyncio.to_thread(wait_backends_gone, self.database_url)
                 at_kill = await asyncio.to_thread(read_turns, self.database_url, self._seen)

@@ -46,8 +46,9 @@ class ErrorInfo(BaseModel):
 
 
 class IncompleteInfo(BaseModel):
-    reason: str = Field(description="approval_required (call approve) or server_restart (submit a follow-up "
-                                    "with previous_response_id).")
+    reason: str = Field(description="approval_required (call approve); server_restart or max_output_tokens (the "
+                                    "response's output budget, set over HTTP, was spent): submit a follow-up with "
+                                    "previous_response_id.")
 
 
 class UsageInfo(BaseModel):

@@ -54,6 +54,9 @@ def next_step(state: ResponseObject, last_sequence: int) -> str:
     reason = state.incomplete_details.reason if state.incomplete_details else ""
     if reason == "approval_required":
         return _approval_step(rid, state.pending_approval or {})
+    if reason == "max_output_tokens":
+        return ("Stopped: it generated the max_output_tokens it was allowed. Show what it produced; to continue, call "
+                f"submit_task with previous_response_id='{rid}'.")
     return ("Interrupted (e.g. a server restart); artifacts, including running jobs, remain. To continue, call "
             f"submit_task with previous_response_id='{rid}'.")
 

@@ -49,6 +49,8 @@ def service_error_response(exc: ServiceError) -> JSONResponse:
     if exc.retryable is False or exc.status in (409,):
         # The openai SDK retries 409/429/5xx: tell it when a retry cannot help.
         headers["x-should-retry"] = "false"
+    if exc.retry_after is not None:
+        headers["retry-after"] = str(exc.retry_after)
     return envelope(exc.status, exc.message, code=exc.code, param=exc.param, type_=exc.type, headers=headers)
 
 

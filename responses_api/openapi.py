@@ -12,7 +12,19 @@ from pydantic import BaseModel, TypeAdapter
 
 from agent.event_models import StreamEvent
 from agent.models import (
-    ApprovalRequest, ArtifactList, CreateResponseRequest, ModelCatalog, ResponseObject, StreamPosition,
+    ApprovalRequest,
+    ArtifactList,
+    CreateResponseRequest,
+    InputItemList,
+    InputItemsQuery,
+    ModelCatalog,
+    ModelInfo,
+    ModelList,
+    ResponseDeleted,
+    ResponseList,
+    ResponseListQuery,
+    ResponseObject,
+    StreamPosition,
 )
 from responses_api.bodies import Liveness, Readiness
 from responses_api.errors import ErrorEnvelope
@@ -29,14 +41,20 @@ _BODIES: tuple[tuple[str, Any, str], ...] = (
     ("ApprovalRequest", ApprovalRequest, "validation"),
     ("Response", ResponseObject, "serialization"),
     ("StreamEvent", StreamEvent, "serialization"),
+    ("ResponseList", ResponseList, "serialization"),
+    ("ResponseDeleted", ResponseDeleted, "serialization"),
+    ("InputItemList", InputItemList, "serialization"),
     ("ArtifactList", ArtifactList, "serialization"),
+    ("ModelList", ModelList, "serialization"),
+    ("Model", ModelInfo, "serialization"),
     ("ModelCatalog", ModelCatalog, "serialization"),
     ("ErrorEnvelope", ErrorEnvelope, "serialization"),
     ("Liveness", Liveness, "serialization"),
     ("Readiness", Readiness, "serialization"),
 )
 # Models of query and header parameters: each field is one parameter (its alias is the wire name).
-_PARAMETER_MODELS: tuple[type[BaseModel], ...] = (StreamPosition, RetrieveQuery, CreateHeaders, StreamView)
+_PARAMETER_MODELS: tuple[type[BaseModel], ...] = (StreamPosition, RetrieveQuery, CreateHeaders, StreamView,
+                                                  ResponseListQuery, InputItemsQuery)
 
 # Error statuses: (component name, description). Every one of them carries the error envelope.
 _ERRORS = {
@@ -46,8 +64,9 @@ _ERRORS = {
     403: ("Forbidden", "The token may not be used here (`inference_provider_permission_required`, "
                        "`organization_token_not_supported`)."),
     404: ("NotFound", "`response_not_found`: unknown id, or another account's (existence never leaks); "
-                      "`route_not_found`."),
-    409: ("Conflict", "`session_busy`, `session_paused`, `no_pending_approval` (sent with `x-should-retry: false`)."),
+                      "`model_not_found`, `route_not_found`."),
+    409: ("Conflict", "`session_busy`, `session_paused`, `no_pending_approval`, a response still running or "
+                      "continued by another (sent with `x-should-retry: false`)."),
     429: ("TooManyRequests", "`too_many_live_sessions`, `server_at_capacity`."),
     500: ("ServerError", "An unexpected failure (`server_error`)."),
     503: ("Unavailable", "`hub_unavailable` (token validation could not reach the Hub), `session_unavailable`, "
@@ -136,7 +155,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
 def _parameter(holder: dict[str, Any], field: str, location: str, name: str | None = None,
                description: str | None = None) -> dict[str, Any]:
     """One field of a parameter model as an OpenAPI parameter (``name`` overrides the wire name)."""
-    schema = dict(holder["properties"][field])
+    schema = _without_null(dict(holder["properties"][field]))
     schema.pop("title", None)
     text = description or schema.pop("description", None)
     parameter = {"name": name or field, "in": location, "required": field in holder.get("required", ()),
@@ -148,6 +167,21 @@ def _parameter(holder: dict[str, Any], field: str, location: str, name: str | No
 
 _RESPONSE_ID = {"name": "response_id", "in": "path", "required": True, "schema": {"type": "string"},
                 "description": "A response id (`resp_` + 32 hex digits); any other value is simply not found."}
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema without the ``null`` of an optional field: a query string or header has no null, an
+    absent parameter is how it is left out."""
+    branches = [branch for branch in schema.get("anyOf", ()) if branch != {"type": "null"}]
+    if "anyOf" not in schema or len(branches) != 1:
+        return schema
+    rest = {key: value for key, value in schema.items() if key != "anyOf" and not (key == "default" and value is None)}
+    return {**branches[0], **rest}
+
+
+def _query_parameters(holder: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every field of a query model as a query parameter (an array repeats its name: ``include=a&include=b``)."""
+    return [_parameter(holder, field, "query") for field in holder["properties"]]
 
 
 def _links(*operations: str) -> dict[str, Any]:
@@ -169,9 +203,17 @@ def _paths(bodies: dict[str, dict[str, Any]], parameters: dict[str, dict[str, An
     response_json = {_JSON: {"schema": bodies["Response"]}}
     events = {_SSE: {"schema": bodies["ServerSentEvent"]}}
     on_response = ("retrieveResponse", "streamResponseEvents", "cancelResponse", "approveResponse",
-                   "listResponseArtifacts")
+                   "listResponseArtifacts", "listInputItems", "deleteResponse")
     return {
-        "/v1/responses": {"post": {
+        "/v1/responses": {"get": {
+            "operationId": "listResponses",
+            "summary": "The caller's responses, newest first (cursor: `after` = the last id of the previous page)",
+            "security": bearer,
+            "parameters": _query_parameters(parameters["ResponseListQuery"]),
+            "responses": {"200": {"description": "A page of response objects.",
+                                  "content": {_JSON: {"schema": bodies["ResponseList"]}}},
+                          **_errors(400, 404, *_V1_ERRORS)},  # 404: an `after` that is not one of the caller's
+        }, "post": {
             "operationId": "createResponse",
             "summary": "Create a response: in the background, streamed, or synchronously",
             "description": ("`background: true` returns at once (status `queued`); `stream: true` answers with the "
@@ -187,7 +229,15 @@ def _paths(bodies: dict[str, dict[str, Any]], parameters: dict[str, dict[str, An
                 **_errors(400, 404, 409, 429, *_V1_ERRORS),
             },
         }},
-        "/v1/responses/{response_id}": {"get": {
+        "/v1/responses/{response_id}": {"delete": {
+            "operationId": "deleteResponse",
+            "summary": "Delete a finished response (a running one must be cancelled first)",
+            "security": bearer,
+            "parameters": [_RESPONSE_ID],
+            "responses": {"200": {"description": "Deleted; the id is not found afterwards.",
+                                  "content": {_JSON: {"schema": bodies["ResponseDeleted"]}}},
+                          **_errors(404, 409, *_V1_ERRORS)},
+        }, "get": {
             "operationId": "retrieveResponse",
             "summary": "The response object, or (`stream=true`) its events from `starting_after`",
             "security": bearer,
@@ -197,9 +247,18 @@ def _paths(bodies: dict[str, dict[str, Any]], parameters: dict[str, dict[str, An
                 "200": {"description": "The response object, or its event stream.",
                         "content": {**response_json, **events},
                         "links": _links("streamResponseEvents", "cancelResponse", "approveResponse",
-                                        "listResponseArtifacts")},
+                                        "listResponseArtifacts", "listInputItems", "deleteResponse")},
                 **_errors(400, 404, *_V1_ERRORS),
             },
+        }},
+        "/v1/responses/{response_id}/input_items": {"get": {
+            "operationId": "listInputItems",
+            "summary": "The input items of the request that created the response (cursor pagination)",
+            "security": bearer,
+            "parameters": [_RESPONSE_ID, *_query_parameters(parameters["InputItemsQuery"])],
+            "responses": {"200": {"description": "A page of input items.",
+                                  "content": {_JSON: {"schema": bodies["InputItemList"]}}},
+                          **_errors(400, 404, *_V1_ERRORS)},
         }},
         "/v1/responses/{response_id}/events": {"get": {
             "operationId": "streamResponseEvents",
@@ -236,7 +295,24 @@ def _paths(bodies: dict[str, dict[str, Any]], parameters: dict[str, dict[str, An
             "summary": "The Hub resources the response produced",
             "security": bearer,
             "parameters": [_RESPONSE_ID],
-            "responses": {"200": {"description": "The artifacts.", "content": {_JSON: {"schema": bodies["ArtifactList"]}}},
+            "responses": {"200": {"description": "The artifacts.",
+                                  "content": {_JSON: {"schema": bodies["ArtifactList"]}}},
+                          **_errors(404, *_V1_ERRORS)},
+        }},
+        "/v1/models": {"get": {
+            "operationId": "listModels",
+            "summary": "The models a request may name (OpenAI's list shape)",
+            "security": bearer,
+            "responses": {"200": {"description": "The models.", "content": {_JSON: {"schema": bodies["ModelList"]}}},
+                          **_errors(*_V1_ERRORS)},
+        }},
+        "/v1/models/{model_id}": {"get": {
+            "operationId": "retrieveModel",
+            "summary": "One supported model",
+            "security": bearer,
+            "parameters": [{"name": "model_id", "in": "path", "required": True, "schema": {"type": "string"},
+                            "description": "A model id, its `/` encoded as `%2F` (or sent as is)."}],
+            "responses": {"200": {"description": "The model.", "content": {_JSON: {"schema": bodies["Model"]}}},
                           **_errors(404, *_V1_ERRORS)},
         }},
         "/api/config/model": {"get": {

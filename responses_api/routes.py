@@ -14,7 +14,14 @@ from agent.identity import Identity
 from agent.json_limits import JsonRefused, loads_bounded
 from agent.metrics import CONTENT_TYPE_LATEST
 from agent.models import (
-    MAX_SEQUENCE_NUMBER, ApprovalRequest, ArtifactList, CreateResponseRequest, StreamEvents, StreamPosition,
+    MAX_SEQUENCE_NUMBER,
+    ApprovalRequest,
+    ArtifactList,
+    CreateResponseRequest,
+    InputItemsQuery,
+    ResponseListQuery,
+    StreamEvents,
+    StreamPosition,
 )
 from agent.service import AgentService
 from responses_api.bodies import Liveness, Readiness
@@ -89,6 +96,25 @@ async def _parse_body(request: Request, model: type[BaseModel]) -> Any:
         return validation_error_response(exc)
 
 
+def _query(request: Request, model: type[BaseModel], lists: tuple[str, ...] = ()) -> Any:
+    """The query string as ``model`` (``lists``: parameters that may repeat, ``?include=a&include=b``), or the
+    OpenAI-style 400 naming the first invalid one."""
+    params: dict[str, Any] = {}
+    for name, value in request.query_params.multi_items():
+        if name in lists:
+            params.setdefault(name, []).append(value)
+        elif name.endswith("[]") and name[:-2] in lists:  # the openai SDKs' array style: include[]=a
+            params.setdefault(name[:-2], []).append(value)
+        elif name in params:
+            raise InvalidRequest(f"'{name}' may be given once.", code="invalid_value", param=name)
+        else:
+            params[name] = value
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        return validation_error_response(exc)
+
+
 async def create_response(request: Request) -> Response:
     identity = await _identity(request)
     create = await _parse_body(request, CreateResponseRequest)
@@ -154,6 +180,39 @@ async def list_response_artifacts(request: Request) -> Response:
     return JSONResponse(ArtifactList.model_validate({"data": artifacts}).model_dump(exclude_none=True))
 
 
+async def list_responses(request: Request) -> Response:
+    identity = await _identity(request)
+    query = _query(request, ResponseListQuery)
+    if isinstance(query, Response):
+        return query
+    return JSONResponse((await _service(request).list_responses(identity, query)).public())
+
+
+async def list_input_items(request: Request) -> Response:
+    identity = await _identity(request)
+    query = _query(request, InputItemsQuery, lists=("include",))
+    if isinstance(query, Response):
+        return query
+    page = await _service(request).input_items(identity, request.path_params["response_id"], query)
+    return JSONResponse(page.model_dump(mode="json"))
+
+
+async def delete_response(request: Request) -> Response:
+    identity = await _identity(request)
+    deleted = await _service(request).delete(identity, request.path_params["response_id"])
+    return JSONResponse(deleted.model_dump(mode="json"))
+
+
+async def list_models(request: Request) -> Response:
+    await _identity(request)
+    return JSONResponse(_service(request).models().model_dump(mode="json"))
+
+
+async def retrieve_model(request: Request) -> Response:
+    await _identity(request)
+    return JSONResponse(_service(request).model(request.path_params["model_id"]).model_dump(mode="json"))
+
+
 async def model_config(request: Request) -> Response:
     return JSONResponse(_service(request).model_config())
 
@@ -189,13 +248,27 @@ async def not_found(request: Request) -> Response:
     return envelope(404, f"Unknown route: {request.method} {request.url.path}", code="route_not_found")
 
 
+def _by_method(**endpoints: Any) -> Any:
+    """One endpoint per path dispatching on the method: a 405 then lists every method the path takes in ``Allow``
+    (with a route per method, Starlette lists only the first route's)."""
+    async def endpoint(request: Request) -> Response:
+        method = request.method.lower()
+        return await endpoints["get" if method == "head" else method](request)  # Starlette adds HEAD to GET
+
+    return endpoint
+
+
 routes = [
-    Route("/v1/responses", create_response, methods=["POST"]),
-    Route("/v1/responses/{response_id}", retrieve_response, methods=["GET"]),
+    Route("/v1/responses", _by_method(post=create_response, get=list_responses), methods=["GET", "POST"]),
+    Route("/v1/responses/{response_id}", _by_method(get=retrieve_response, delete=delete_response),
+          methods=["GET", "DELETE"]),
+    Route("/v1/responses/{response_id}/input_items", list_input_items, methods=["GET"]),
     Route("/v1/responses/{response_id}/events", response_events, methods=["GET"]),
     Route("/v1/responses/{response_id}/cancel", cancel_response, methods=["POST"]),
     Route("/v1/responses/{response_id}/approvals", approve_response, methods=["POST"]),
     Route("/v1/responses/{response_id}/artifacts", list_response_artifacts, methods=["GET"]),
+    Route("/v1/models", list_models, methods=["GET"]),
+    Route("/v1/models/{model_id:path}", retrieve_model, methods=["GET"]),
     Route("/api/config/model", model_config, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),

@@ -2,7 +2,8 @@
 
 Writers NOTIFY inside the transaction that commits a batch of events (PostgreSQL delivers it at commit, so a
 notification never announces rows a reader cannot see yet); a replica asking another to cancel a turn NOTIFYs
-with the cancel request. Each replica keeps one dedicated autocommit connection that LISTENs to both channels and
+with the cancel request, and one deleting a response NOTIFYs with its id. Each replica keeps one dedicated
+autocommit connection that LISTENs to the channels and
 hands the notifications to the service. The store stays the source of truth: a notification only says "re-read",
 so a lost one costs latency (the polling safety nets catch up), never correctness.
 """
@@ -23,6 +24,8 @@ log = logging.getLogger("ml_intern.notify")
 EVENTS_CHANNEL = "ml_intern_events"
 # Payload: "<response id>" — the owner of that running turn cancels it.
 CANCEL_CHANNEL = "ml_intern_cancel"
+# Payload: "<response id>" — a deleted response: replicas drop it from their cache of settled responses.
+DELETED_CHANNEL = "ml_intern_deleted"
 
 RECONNECT_INITIAL_SECONDS = 0.1
 RECONNECT_MAX_SECONDS = 5.0
@@ -41,18 +44,20 @@ class PgListener:
     """One LISTEN connection, reconnected with exponential backoff when it drops.
 
     ``on_events(response_id)`` runs for another replica's commit, ``on_cancel(response_id)`` for a cancel
-    request, ``on_resync()`` when the connection comes up or goes down: notifications sent while it was down are
+    request, ``on_deleted(response_id)`` for a deleted response, ``on_resync()`` when the connection comes up or goes down: notifications sent while it was down are
     lost, and waiters must switch between NOTIFY and their faster store poll. Callbacks run on the event loop and
     must not block.
     """
 
     def __init__(self, database_url: str, *, replica_id: str, on_events: Callable[[str], None],
-                 on_cancel: Callable[[str], None], on_resync: Callable[[], None]) -> None:
+                 on_cancel: Callable[[str], None], on_resync: Callable[[], None],
+                 on_deleted: Callable[[str], None] = lambda _response_id: None) -> None:
         self._conninfo = libpq_url(database_url)
         self._replica_id = replica_id
         self._on_events = on_events
         self._on_cancel = on_cancel
         self._on_resync = on_resync
+        self._on_deleted = on_deleted
         self._task: asyncio.Task | None = None
         self._conn: psycopg.AsyncConnection | None = None
         self.connected = asyncio.Event()
@@ -80,6 +85,7 @@ class PgListener:
                     self._conn = conn
                     await conn.execute(f"LISTEN {EVENTS_CHANNEL}")
                     await conn.execute(f"LISTEN {CANCEL_CHANNEL}")
+                    await conn.execute(f"LISTEN {DELETED_CHANNEL}")
                     self.connections += 1
                     self.connected.set()
                     delay = RECONNECT_INITIAL_SECONDS
@@ -110,5 +116,7 @@ class PgListener:
                     self._on_events(response_id)
             elif channel == CANCEL_CHANNEL and payload:
                 self._on_cancel(payload)
+            elif channel == DELETED_CHANNEL and payload:
+                self._on_deleted(payload)
         except Exception:  # a bad callback must not take the listener down
             log.exception("handling a %s notification failed", channel)

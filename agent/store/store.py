@@ -37,16 +37,17 @@ from agent.models import RUNNING_STATUSES, ResponseObject
 from agent.recovery import Settlement, StaleTurn
 from agent.store.committer import GroupCommitter
 from agent.store.notify import CANCEL_CHANNEL
-from agent.store.summaries import ResponseSummary, recent_query, summary
+from agent.store.summaries import ResponseSummary, objects_query, recent_query, summary
 from agent.store.tables import ResponseRow, SessionRow
 from agent.store.transactions import (
-    ARTIFACTS, EVENTS, RESPONSES, SESSIONS, TRANSCRIPT, Append, GroupConflict, HeadMoved, LiveLimits, LiveSessionLimit,
-    SequenceConflict, dumps_json, insert_response, live_sessions_query, settle_group, write_group,
+    ARTIFACTS, EVENTS, INPUT_ITEMS, RESPONSES, SESSIONS, TRANSCRIPT, Append, DeleteRefused, GroupConflict, HeadMoved,
+    LiveLimits, LiveSessionLimit, PreviousGone, SequenceConflict, delete_response, dumps_json, insert_response,
+    live_sessions_query, settle_group, write_group,
 )
 from agent.store.urls import async_url, ensure_sqlite_directory, sync_url
 
 T = TypeVar("T")
-__all__ = ["Append", "LiveLimits", "LiveSessionLimit", "SequenceConflict", "Store"]
+__all__ = ["Append", "DeleteRefused", "LiveLimits", "LiveSessionLimit", "PreviousGone", "SequenceConflict", "Store"]
 
 # Appends committed in one transaction at most (a bound on a group's size and on its retry cost).
 MAX_GROUP_APPENDS = 500
@@ -157,14 +158,15 @@ class Store:
                               transcript: Sequence[tuple[int, dict[str, Any]]] = (), *,
                               new_session: SessionRow | None = None, expected_head: str | None = None,
                               session_updates: dict[str, Any] | None = None,
-                              limits: LiveLimits | None = None) -> bool:
-        """Insert a response (and its session when new) in one transaction. For an existing session the head
-        moves from ``expected_head`` to this response only if nobody moved it first (returns False then).
-        With ``limits``, live sessions are counted in the same transaction (``LiveSessionLimit`` when one is
-        reached; see ``insert_response``)."""
+                              limits: LiveLimits | None = None, input_items: Sequence[dict[str, Any]] = ()) -> bool:
+        """Insert a response (and its session when new, and its input items) in one transaction. For an existing
+        session the head moves from ``expected_head`` to this response only if nobody moved it first (returns
+        False then). With ``limits``, live sessions are counted in the same transaction (``LiveSessionLimit`` when
+        one is reached; see ``insert_response``); ``PreviousGone`` when the response it continues from was
+        deleted meanwhile."""
         try:
             await self._write(insert_response, row, events, transcript, new_session, expected_head, session_updates,
-                              time.time(), limits, self.is_sqlite)
+                              time.time(), limits, self.is_sqlite, input_items)
         except HeadMoved:
             return False
         return True
@@ -304,6 +306,32 @@ class Store:
         """The owner's responses, newest first, after the (created_at, id) cursor ``before``."""
         query = recent_query(owner_id, limit, before)
         return [summary(tuple(row)) for row in await self._read(lambda conn: conn.execute(query).all())]
+
+    async def response_objects(self, owner_id: str, *, limit: int, before: tuple[float, str] | None = None,
+                               session_id: str | None = None, status: str | None = None) -> list[str]:
+        """The owner's stored response objects (JSON text), newest first, after the (created_at, id) cursor."""
+        query = objects_query(owner_id, limit, before, session_id=session_id, status=status)
+        return list(await self._read(lambda conn: conn.execute(query).scalars().all()))
+
+    async def input_items(self, response_id: str, *, limit: int, descending: bool,
+                          after_position: int | None = None) -> list[dict[str, Any]]:
+        """A page of the response's input items in ``position`` order (or reversed), after ``after_position``."""
+        query = select(INPUT_ITEMS.c.data).where(INPUT_ITEMS.c.response_id == response_id)
+        if after_position is not None:
+            query = query.where(INPUT_ITEMS.c.position < after_position if descending
+                                else INPUT_ITEMS.c.position > after_position)
+        query = query.order_by(INPUT_ITEMS.c.position.desc() if descending else INPUT_ITEMS.c.position).limit(limit)
+        return list(await self._read(lambda conn: conn.execute(query).scalars().all()))
+
+    async def input_item_position(self, response_id: str, item_id: str) -> int | None:
+        query = select(INPUT_ITEMS.c.position).where(INPUT_ITEMS.c.response_id == response_id,
+                                                     INPUT_ITEMS.c.id == item_id)
+        return await self._read(lambda conn: conn.execute(query).scalar())
+
+    async def delete_response(self, response_id: str, owner_id: str) -> None:
+        """Delete a settled response and what is stored under it, in one transaction (see
+        ``transactions.delete_response``; ``DeleteRefused`` leaves everything as it was)."""
+        await self._write(delete_response, response_id, owner_id, time.time(), self.is_sqlite)
 
     async def count_events(self, response_id: str, event_type: str) -> int:
         """How many events of ``event_type`` the response's log holds."""

@@ -28,6 +28,10 @@ class ResponseRow(SQLModel, table=True):
         UniqueConstraint("owner_id", "idempotency_key", name="uq_responses_owner_idempotency"),
         Index("ix_responses_owner_status", "owner_id", "status"),
         Index("ix_responses_status_lease", "status", "lease_expires_at"),
+        # GET /v1/responses: an account's responses, newest first.
+        Index("ix_responses_owner_created", "owner_id", "created_at"),
+        # DELETE: whether another response continues from this one.
+        Index("ix_responses_previous", "previous_response_id"),
     )
 
     id: str = Field(primary_key=True, max_length=40)
@@ -80,3 +84,16 @@ class TranscriptRow(SQLModel, table=True):
     response_id: str = Field(foreign_key="responses.id", primary_key=True, max_length=40)
     position: int = Field(primary_key=True)
     message: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class InputItemRow(SQLModel, table=True):
+    """The request's ``input`` as the spec's input items (GET /v1/responses/{id}/input_items), redacted like the
+    transcript. ``position``: the item's place in the input; ``id`` the item id a listing cursor names."""
+
+    __tablename__ = "input_items"
+    __table_args__ = (UniqueConstraint("response_id", "id", name="uq_input_items_response_item"),)
+
+    response_id: str = Field(foreign_key="responses.id", primary_key=True, max_length=40)
+    position: int = Field(primary_key=True)
+    id: str = Field(max_length=40)
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

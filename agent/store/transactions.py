@@ -11,22 +11,37 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, update
 
 from agent.models import RUNNING_STATUSES
 from agent.recovery import Settlement
-from agent.store.notify import EVENTS_CHANNEL, events_payload
-from agent.store.tables import ArtifactRow, EventRow, ResponseRow, SessionRow, TranscriptRow
+from agent.store.notify import DELETED_CHANNEL, EVENTS_CHANNEL, events_payload
+from agent.store.tables import ArtifactRow, EventRow, InputItemRow, ResponseRow, SessionRow, TranscriptRow
 
 SESSIONS = SessionRow.__table__
 RESPONSES = ResponseRow.__table__
 EVENTS = EventRow.__table__
 ARTIFACTS = ArtifactRow.__table__
 TRANSCRIPT = TranscriptRow.__table__
+INPUT_ITEMS = InputItemRow.__table__
 
 
 class HeadMoved(Exception):
     """Another request moved the session head first (a concurrent submit)."""
+
+
+class PreviousGone(Exception):
+    """The response a new one continues from was deleted meanwhile."""
+
+
+class DeleteRefused(Exception):
+    """A response that cannot be deleted: ``reason`` is ``gone`` (no such response of this owner), ``running``
+    (a turn is queued or running), or ``continued`` (``successor_id`` continues from it)."""
+
+    def __init__(self, reason: str, successor_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.successor_id = successor_id
 
 
 class SequenceConflict(RuntimeError):
@@ -226,7 +241,8 @@ def write_group(conn: Connection, batches: Sequence[Append], now: float, notify_
 # ------------------------------------------------------------------ creating a response
 
 def insert_response(conn: Connection, row: ResponseRow, events, transcript, new_session, expected_head,
-                    session_updates, now: float, limits: LiveLimits | None, is_sqlite: bool) -> None:
+                    session_updates, now: float, limits: LiveLimits | None, is_sqlite: bool,
+                    input_items: Sequence[dict[str, Any]] = ()) -> None:
     if limits is not None:
         # Counted in the creating transaction (no read of its own before it): on SQLite its one writer thread
         # serialises them; on PostgreSQL a per-owner lock, held until commit, makes the next submit of this owner
@@ -238,6 +254,12 @@ def insert_response(conn: Connection, row: ResponseRow, events, transcript, new_
             raise LiveSessionLimit("account")
         if everyone >= limits.server:
             raise LiveSessionLimit("server")
+    if row.previous_response_id is not None:
+        # The response continued from must still exist when this one commits: a concurrent DELETE (which locks
+        # the row it deletes) either commits first, and this one is refused, or waits for this one.
+        previous = select(RESPONSES.c.id).where(RESPONSES.c.id == row.previous_response_id)
+        if conn.execute(previous if is_sqlite else previous.with_for_update(read=True)).first() is None:
+            raise PreviousGone()
     if new_session is not None:
         conn.execute(insert(SESSIONS).values(**new_session.model_dump()))
     else:
@@ -253,6 +275,37 @@ def insert_response(conn: Connection, row: ResponseRow, events, transcript, new_
     if transcript:
         conn.execute(insert(TRANSCRIPT), [{"response_id": row.id, "position": p, "message": m}
                                           for p, m in transcript])
+    if input_items:
+        conn.execute(insert(INPUT_ITEMS), [{"response_id": row.id, "position": p, "id": item["id"], "data": item}
+                                           for p, item in enumerate(input_items)])
+
+
+def delete_response(conn: Connection, response_id: str, owner_id: str, now: float, is_sqlite: bool) -> None:
+    """Delete a settled response of ``owner_id`` and everything stored under it (events, artifacts, transcript,
+    input items). Its session's head moves back to the response it continued from; a session left with no
+    response is deleted too. Raises ``DeleteRefused`` (nothing changed)."""
+    query = select(RESPONSES.c.status, RESPONSES.c.session_id, RESPONSES.c.previous_response_id).where(
+        RESPONSES.c.id == response_id, RESPONSES.c.owner_id == owner_id)
+    found = conn.execute(query if is_sqlite else query.with_for_update()).first()
+    if found is None:
+        raise DeleteRefused("gone")
+    status, session_id, previous_id = found
+    if status in RUNNING_STATUSES:
+        raise DeleteRefused("running")
+    successor = conn.execute(select(RESPONSES.c.id).where(RESPONSES.c.previous_response_id == response_id)
+                             .order_by(RESPONSES.c.created_at.desc()).limit(1)).scalar()
+    if successor is not None:
+        raise DeleteRefused("continued", successor)
+    for table in (EVENTS, ARTIFACTS, TRANSCRIPT, INPUT_ITEMS):
+        conn.execute(delete(table).where(table.c.response_id == response_id))
+    conn.execute(delete(RESPONSES).where(RESPONSES.c.id == response_id))
+    conn.execute(update(SESSIONS).where(SESSIONS.c.id == session_id, SESSIONS.c.head_response_id == response_id)
+                 .values(head_response_id=previous_id, updated_at=now))
+    left = conn.execute(select(func.count()).select_from(RESPONSES).where(RESPONSES.c.session_id == session_id))
+    if left.scalar_one() == 0:
+        conn.execute(delete(SESSIONS).where(SESSIONS.c.id == session_id))
+    if not is_sqlite:
+        conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": DELETED_CHANNEL, "payload": response_id})
 
 
 # ------------------------------------------------------------------ recovery

@@ -19,6 +19,8 @@ def test_the_kill_loop_runs_and_finds_nothing(tmp_path: Path) -> None:
     out = tmp_path / "chaos.json"
     run = subprocess.run(
         [sys.executable, "-m", "chaos", "--sqlite-trials", "2", "--pg-trials", "1", "--no-pg-restart",
+         # late enough that every trial's clients have received events, whatever the machine's load
+         "--kill-window", "1.2", "2.5",
          "--json", str(out), "--workdir", str(tmp_path / "work")],
         check=False, cwd=ROOT, capture_output=True, text=True, timeout=140,
         env={k: v for k, v in os.environ.items()

@@ -2,7 +2,8 @@
 
 Services: ``whoami`` (``GET /api/whoami-v2``) and ``datasets-server`` (every datasets-server route). Modes:
 
-- ``error``: an HTTP error in the service's own error shape (``status``, default 503);
+- ``error``: an HTTP error in the service's own error shape (``status``, default 503); a whoami 429 carries the
+  Hub's ``RateLimit`` headers, the window resetting in ``seconds``;
 - ``garbage``: ``200 text/html`` with a proxy's error page instead of JSON;
 - ``wrong_shape``: ``200 application/json`` that lacks what the client reads (whoami: ``{"type": "user"}`` with no
   account id or name; datasets-server: ``{}``);
@@ -115,9 +116,17 @@ def _wrong_shape(service: str) -> Response:
     return JSONResponse({"type": "user"} if service == "whoami" else {})
 
 
-def _error(service: str, status: int) -> Response:
-    message = f"Emulated {service} fault ({status})"
-    return hub_error(status, message) if service == "whoami" else datasets_server_error(status, message, "Fault")
+def _error(service: str, fault: HubFault) -> Response:
+    message = f"Emulated {service} fault ({fault.status})"
+    if service != "whoami":
+        return datasets_server_error(fault.status, message, "Fault")
+    reply = hub_error(fault.status, message)
+    if fault.status == 429:
+        # The Hub's 429 says when its five-minute window resets (IETF RateLimit headers, as huggingface_hub parses
+        # them): ``seconds`` of the fault.
+        reply.headers["RateLimit"] = f'"api";r=0;t={int(fault.seconds)}'
+        reply.headers["RateLimit-Policy"] = '"fixed window";"api";q=1000;w=300'
+    return reply
 
 
 def faulty(faults: HubFaults, service: str, handler: Handler) -> Handler:
@@ -134,7 +143,7 @@ def faulty(faults: HubFaults, service: str, handler: Handler) -> Handler:
             return Response(GARBAGE_PAGE, status_code=200, media_type="text/html")
         if fault.mode == "wrong_shape":
             return _wrong_shape(service)
-        return _error(service, fault.status)
+        return _error(service, fault)
 
     return endpoint
 

@@ -157,17 +157,38 @@ def split_arguments(arguments: str) -> list[str]:
 # ----------------------------------------------------------------------------- script parsing
 
 def find_script(messages: list[dict[str, Any]]) -> tuple[str | None, int, str]:
-    """Return (script text or None, index of the last user message, that message's text)."""
+    """Return (script text or None, index of its user message, that message's text): the last user message's
+    script; or, when the last user message has none, the script of the latest earlier user message that has one if
+    it carries the ``span_user_messages`` modifier (then it also covers the user messages after it)."""
+    last: tuple[int, str] | None = None
     for idx in range(len(messages) - 1, -1, -1):
-        if messages[idx].get("role") == "user":
-            text = message_text(messages[idx])
-            match = SCRIPT_RE.search(text)
-            return (match.group(1) if match else None), idx, text
-    return None, -1, ""
+        if messages[idx].get("role") != "user":
+            continue
+        text = message_text(messages[idx])
+        match = SCRIPT_RE.search(text)
+        if last is None:
+            if match:
+                return match.group(1), idx, text
+            last = (idx, text)
+        elif match:
+            if _spans_user_messages(match.group(1)):
+                return match.group(1), idx, text
+            break
+    return (None, *last) if last is not None else (None, -1, "")
+
+
+def _spans_user_messages(script: str) -> bool:
+    try:
+        steps = json.loads(script)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(steps, list) and any(isinstance(step, dict) and step.get("span_user_messages") is True
+                                           for step in steps)
 
 
 def _is_modifier(step: Any) -> bool:
-    return isinstance(step, dict) and ({"error", "hang_ms", "stream_error", "fault"} & step.keys()) and not (
+    return isinstance(step, dict) and ({"error", "hang_ms", "stream_error", "fault", "span_user_messages"}
+                                       & step.keys()) and not (
         {"say", "stamped", "call", "calls", "bad_arguments"} & step.keys()
     )
 

@@ -122,6 +122,19 @@ async def test_non_stream(client):
     assert plain.choices[0].finish_reason == "stop"
 
 
+async def test_a_script_spans_later_user_messages_only_when_it_says_so(client):
+    steps = [{"say": "first"}, {"say": "second"}]
+    for spans, expected in ((True, "second"), (False, 'Emulated answer from openai/gpt-oss-120b. You said: "Try again."')):
+        messages = [{"role": "user", "content": script(*steps, *([{"span_user_messages": True}] if spans else []))},
+                    {"role": "assistant", "content": "first"}, {"role": "user", "content": "Try again."}]
+        plain = await client.chat.completions.create(model="openai/gpt-oss-120b:groq", messages=messages)
+        assert plain.choices[0].message.content == expected
+    # A new script in the last user message always wins.
+    messages[-1]["content"] = script({"say": "new script"})
+    plain = await client.chat.completions.create(model="openai/gpt-oss-120b:groq", messages=messages)
+    assert plain.choices[0].message.content == "new script"
+
+
 async def test_error_times_then_success(client, emulator):
     messages = [{"role": "user", "content": script({"error": 429, "times": 2}, {"say": "finally"})}]
     for _ in range(2):

@@ -16,7 +16,7 @@ from tests.openapi_contract import sse_payloads
 ENVELOPE_KEYS = {"message", "type", "param", "code"}
 # A probe's answer is a refusal only as 404 (never 200, nor a 409/400 that says the response exists).
 LEAK_PROBES = (("GET", ""), ("GET", "?stream=true"), ("GET", "/events"), ("GET", "/artifacts"),
-               ("POST", "/cancel"), ("POST", "/approvals"))
+               ("GET", "/input_items"), ("POST", "/cancel"), ("POST", "/approvals"), ("DELETE", ""))
 # Readiness answers probes, not API clients: its 503 body is {"status": ...} by design (documented).
 NON_ENVELOPE_PATHS = frozenset({"/readyz"})
 
@@ -73,13 +73,18 @@ class Accounts:
         self.tokens = tokens
         self.tally = tally
         self.timeout = timeout
+        # Each response is probed once: a repeated Idempotency-Key answers the same one many times.
+        self.probed: set[str] = set()
 
     def other(self, token: str) -> str:
         return self.tokens[1] if token == self.tokens[0] else self.tokens[0]
 
     def probe(self, owner_token: str, response_id: str) -> None:
-        """As the other account, every route on ``response_id`` must answer 404 with the envelope; the owner still
-        reads it afterwards (the other account's cancel changed nothing)."""
+        """As the other account, every route on ``response_id`` must answer 404 with the envelope and its list must
+        not show it; the owner still reads it afterwards (the other account's cancel or delete changed nothing)."""
+        if response_id in self.probed:
+            return
+        self.probed.add(response_id)
         intruder = self.other(owner_token)
         with httpx.Client(base_url=self.base_url, timeout=self.timeout,
                           headers={"authorization": f"Bearer {intruder}"}) as client:
@@ -96,6 +101,12 @@ class Accounts:
                     problem = f"{method} {suffix or '/'} 404 that shows the response"
                 if problem:
                     self.tally.leaks.append(f"{response_id}: {problem}")
+            # Nor does it show in the other account's list of responses (newest first: it would be on page one).
+            listed = client.get("/v1/responses", params={"limit": 100})
+            self.tally.leak_probes += 1
+            if listed.status_code != 200 or response_id in listed.text:
+                self.tally.leaks.append(f"{response_id}: GET /v1/responses as the other account answered "
+                                        f"{listed.status_code}{' and lists it' if response_id in listed.text else ''}")
             owner = client.get(f"/v1/responses/{response_id}", headers={"authorization": f"Bearer {owner_token}"})
         if owner.status_code != 200:
             self.tally.leaks.append(f"{response_id}: its owner got {owner.status_code} after the other account's "

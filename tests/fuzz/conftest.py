@@ -60,7 +60,8 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     if counts is None:
         return
     terminalreporter.section("schemathesis fuzzing")
-    documented = {f"{method.upper()} {path}" for path, methods in build_openapi()["paths"].items() for method in methods}
+    documented = {f"{method.upper()} {path}"
+                  for path, methods in build_openapi()["paths"].items() for method in methods}
     merged: dict[str, Counter] = defaultdict(Counter)
     for (_phase, label, status), n in counts.by_operation_status.items():
         merged[label if label in documented else "undocumented methods"][status] += n

@@ -1,8 +1,9 @@
 """Fuzz the HTTP contract with schemathesis, from the server's own /openapi.json, as two real accounts: every
 operation alone (schemathesis's coverage and fuzzing phases), then stateful scenarios that follow the document's
-links (create -> retrieve / events / cancel / approvals / artifacts, chains). Beyond schemathesis's checks (no 5xx, statuses,
-content types and bodies as documented, auth enforced...): every error is the OpenAI envelope, nothing hangs, and
-the other account gets 404 on every route of each response created (see tests/fuzz/checks.py)."""
+links (create -> retrieve / events / cancel / approvals / artifacts / input items / delete, chains). Beyond
+schemathesis's checks (no 5xx, statuses, content types and bodies as documented, auth enforced...): every error is
+the OpenAI envelope, nothing hangs, and the other account gets 404 on every route of each response created
+(see tests/fuzz/checks.py)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,22 @@ import httpx
 import hypothesis
 import pytest
 import requests
-import schemathesis
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, multiple, rule, run_state_machine_as_test
-
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
 from responses_api.openapi import build_openapi
 from tests.conftest import ALICE, BOB
 from tests.fuzz.checks import (
-    NON_ENVELOPE_PATHS, Accounts, Tally, created_response_id, describe, envelope_problem, response_state,
+    NON_ENVELOPE_PATHS,
+    Accounts,
+    Tally,
+    created_response_id,
+    describe,
+    envelope_problem,
+    response_state,
 )
 from tests.fuzz.conftest import EXAMPLES, NOT_FUZZED, RANDOM, REQUEST_TIMEOUT_S, SCENARIOS
 

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from openai import OpenAI
 
 from agent import events as ev
 from agent.models import McpCallItem, error_text
 from tests import openai_wire
-from tests.conftest import script
+from tests.conftest import ALICE, script
 
 SETTLED = ("completed", "failed", "cancelled", "incomplete")
 TERMINAL_EVENTS = ("response.completed", "response.failed", "response.cancelled", "response.incomplete")
@@ -62,6 +63,26 @@ def check_wire_event(event: dict[str, Any]) -> None:
 def tool_error(item: dict[str, Any]) -> str | None:
     """The error text of an mcp_call item (the spec's error object), as the agent read it."""
     return error_text(McpCallItem.model_validate(item).error)
+
+
+# ---------------------------------------------------------------- the openai SDK
+
+class CountingClient:
+    """An OpenAI client whose transport records the requests that reach the server (retries included): method and
+    path in ``requests``, the monotonic time each was sent in ``sent_at``."""
+
+    def __init__(self, server: Any, token: str = ALICE, **kwargs: Any) -> None:
+        self.requests: list[tuple[str, str]] = []
+        self.sent_at: list[float] = []
+        self.http = httpx.Client(event_hooks={"request": [self._count]}, timeout=30.0)
+        self.sdk = OpenAI(base_url=server.url + "/v1", api_key=token, http_client=self.http, **kwargs)
+
+    def _count(self, request: httpx.Request) -> None:
+        self.requests.append((request.method, request.url.path))
+        self.sent_at.append(time.monotonic())
+
+    def close(self) -> None:
+        self.sdk.close()
 
 
 # ---------------------------------------------------------------- SSE

@@ -110,14 +110,15 @@ def test_concurrent_chained_submits_only_one_wins(alice, server, cancel_later):
 def test_chaining_to_an_unknown_id_is_404(alice):
     missing = f"resp_{'0' * 32}"
     reply = alice.post("/v1/responses", json={"input": "x", "previous_response_id": missing})
-    error = assert_envelope(reply, 404, code="response_not_found")
+    # ``param`` names the request field that carried the id, as for any other bad field.
+    error = assert_envelope(reply, 404, code="response_not_found", param="previous_response_id")
     assert missing in error["message"]
 
 
 def test_chaining_to_another_accounts_response_is_404(alice, bob):
     bobs = create(bob, uscript({"say": f"bob {nonce()}"}))
     reply = alice.post("/v1/responses", json={"input": "x", "previous_response_id": bobs["id"]})
-    error = assert_envelope(reply, 404, code="response_not_found")
+    error = assert_envelope(reply, 404, code="response_not_found", param="previous_response_id")
     unknown = alice.post("/v1/responses", json={"input": "x", "previous_response_id": f"resp_{'1' * 32}"}).json()
     assert error["message"] == unknown["error"]["message"].replace("1" * 32, bobs["id"][5:])
 

@@ -79,6 +79,15 @@ def test_token_validation_faults_are_503_hub_unavailable(emu, server, fault):
         assert mcp_post(server).status_code == 200
 
 
+def test_a_hub_rate_limit_is_503_with_the_hubs_reset_as_retry_after(emu, server):
+    """The Hub's 429 says when its window resets: a client retrying sooner only spends the quota again."""
+    emu.state.hub_faults.set("whoami", HubFault("error", status=429, seconds=42))
+    with server.client() as alice:
+        reply = alice.post("/v1/responses", json={"input": "x"})
+        error = assert_envelope(reply, 503, code="hub_rate_limited")
+        assert reply.headers["retry-after"] == "42" and "42 s" in error["message"]
+
+
 def test_a_fault_that_clears_between_requests_is_seen_by_one_request_only(emu, server):
     emu.state.hub_faults.set("whoami", HubFault("garbage", times=1))
     with server.client() as alice:

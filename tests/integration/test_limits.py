@@ -5,10 +5,21 @@ from __future__ import annotations
 
 import threading
 
+import openai
 import pytest
 
+from responses_api.sse import SETTLED_RETRY_MS
 from tests.conftest import BOB, make_settings, run_server
-from tests.integration.helpers import assert_envelope, count_responses, create, db_scalar, hang, nonce, uscript
+from tests.integration.helpers import (
+    CountingClient,
+    assert_envelope,
+    count_responses,
+    create,
+    db_scalar,
+    hang,
+    nonce,
+    uscript,
+)
 
 OK_INPUT = "hello"
 
@@ -85,12 +96,13 @@ def test_unknown_route_and_wrong_method_use_the_envelope(alice):
     error = assert_envelope(alice.get("/v1/nothing-here"), 404, code="route_not_found")
     assert "/v1/nothing-here" in error["message"]
     assert_envelope(alice.post("/v1/responses/resp_x/unknown"), 404)
-    wrong = alice.get("/v1/responses")
+    wrong = alice.put("/v1/responses")
     error = assert_envelope(wrong, 405, code="method_not_allowed")
-    assert "GET" in error["message"]
-    assert "POST" in wrong.headers["allow"]
-    assert_envelope(alice.delete(f"/v1/responses/resp_{'0' * 32}"), 405, code="method_not_allowed")
-    assert_envelope(alice.put("/v1/responses"), 405)
+    assert "PUT" in error["message"]
+    assert {"GET", "POST"} <= {method.strip() for method in wrong.headers["allow"].split(",")}
+    assert_envelope(alice.patch(f"/v1/responses/resp_{'0' * 32}"), 405, code="method_not_allowed")
+    assert_envelope(alice.delete("/v1/responses"), 405)
+    assert alice.head("/v1/responses").status_code == 200  # HEAD goes with GET
 
 
 def test_bad_starting_after_is_400(alice):
@@ -112,10 +124,11 @@ def test_starting_after_beyond_any_sequence_number_is_400(alice, value):
                         (f"/v1/responses/{done['id']}/events", {"headers": {"last-event-id": value}})):
         error = assert_envelope(alice.get(url, **kwargs), 400, code="invalid_value", param="starting_after")
         assert str(2**53 - 1) in error["message"]
-    # The largest accepted value streams normally: nothing after it, and the finished response's stream closes.
+    # The largest accepted value streams normally: nothing after it, and the finished response's stream closes
+    # (with only the reconnection hint).
     with alice.stream("GET", f"/v1/responses/{done['id']}/events",
                       params={"starting_after": str(2**53 - 1)}) as reply:
-        assert reply.status_code == 200 and reply.read() == b""
+        assert reply.status_code == 200 and reply.read() == b"retry: %d\n" % SETTLED_RETRY_MS
 
 
 @pytest.mark.parametrize(("raw", "param"), [
@@ -201,11 +214,14 @@ def test_oversized_idempotency_key_is_400(alice, server):
 
 # ---------------------------------------------------------------- capacity
 
+# Above the openai SDK's own first backoff (at most 0.5 s), so that a retry this late shows the header was obeyed.
+CAPACITY_RETRY_AFTER = 1
+
 @pytest.fixture(scope="module")
 def small_server(emulator, tmp_path_factory):
     path = tmp_path_factory.mktemp("small") / "db.sqlite"
     settings = make_settings(emulator, f"sqlite:///{path}", max_live_sessions_per_account=2,
-                             max_live_sessions_global=3)
+                             max_live_sessions_global=3, capacity_retry_after_seconds=CAPACITY_RETRY_AFTER)
     with run_server(settings, path) as handle:
         yield handle
 
@@ -236,3 +252,37 @@ def test_live_session_limits_per_account_and_global(small_server):
         # Chaining a turn onto an idle session counts too, and succeeds now there is room.
         follow = create(alice, uscript({"say": f"fits {nonce()}"}), previous_response_id=running[0]["id"])
         assert follow["status"] == "completed"
+
+
+def test_429s_tell_clients_whether_and_when_to_retry(small_server, cancel_later):
+    """The per-account cap frees only when one of the caller's turns ends: ``x-should-retry: false``, and the SDK
+    does not retry. Server capacity frees as anyone's turn ends: ``Retry-After`` (seconds), which the SDK waits."""
+    with small_server.client() as alice, small_server.client(BOB) as bob:
+        running = [cancel_later(create(alice, hang(), background=True)["id"], on=small_server) for _ in range(2)]
+        reply = alice.post("/v1/responses", json={"input": hang(), "background": True})
+        assert_envelope(reply, 429, code="too_many_live_sessions")
+        assert reply.headers["x-should-retry"] == "false" and "retry-after" not in reply.headers
+        sdk = CountingClient(small_server, max_retries=2)
+        try:
+            with pytest.raises(openai.RateLimitError) as raised:
+                sdk.sdk.responses.create(input=hang(), background=True)
+            assert raised.value.code == "too_many_live_sessions"
+            assert sdk.requests == [("POST", "/v1/responses")]  # one attempt, no retry
+        finally:
+            sdk.close()
+
+        running.append(cancel_later(create(bob, hang(), background=True)["id"], token=BOB, on=small_server))
+        reply = bob.post("/v1/responses", json={"input": hang(), "background": True})
+        assert_envelope(reply, 429, code="server_at_capacity")
+        assert reply.headers["retry-after"] == str(CAPACITY_RETRY_AFTER) and "x-should-retry" not in reply.headers
+        sdk = CountingClient(small_server, token=BOB, max_retries=1)
+        try:
+            with pytest.raises(openai.RateLimitError) as raised:
+                sdk.sdk.responses.create(input=hang(), background=True)
+            assert raised.value.code == "server_at_capacity"
+            assert len(sdk.requests) == 2
+            assert sdk.sent_at[1] - sdk.sent_at[0] >= CAPACITY_RETRY_AFTER
+        finally:
+            sdk.close()
+        for response_id, client in zip(running, (alice, alice, bob)):
+            client.post(f"/v1/responses/{response_id}/cancel")

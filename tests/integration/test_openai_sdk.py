@@ -5,30 +5,14 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import openai
 import pytest
 from openai import OpenAI
 
 from tests.conftest import ALICE, BOB
-from tests.integration.helpers import nonce, settle, uscript
+from tests.integration.helpers import CountingClient, nonce, settle, uscript
 
 MODEL = "moonshotai/Kimi-K2.6:novita"
-
-
-class CountingClient:
-    """An OpenAI client whose transport counts the requests that reach the server (retries included)."""
-
-    def __init__(self, server, token: str = ALICE, **kwargs) -> None:
-        self.requests: list[tuple[str, str]] = []
-        self.http = httpx.Client(event_hooks={"request": [self._count]}, timeout=30.0)
-        self.sdk = OpenAI(base_url=server.url + "/v1", api_key=token, http_client=self.http, **kwargs)
-
-    def _count(self, request: httpx.Request) -> None:
-        self.requests.append((request.method, request.url.path))
-
-    def close(self) -> None:
-        self.sdk.close()
 
 
 @pytest.fixture

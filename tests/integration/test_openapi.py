@@ -3,6 +3,7 @@ server (against the emulator) validate against it, error envelopes and SSE event
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 from agent.event_models import EVENT_MODELS
-from agent.models import MAX_SEQUENCE_NUMBER, CreateResponseRequest
+from agent.models import LIST_MAX_LIMIT, MAX_SEQUENCE_NUMBER, CreateResponseRequest
 from tests.conftest import ALICE, BOB, CAROL_NO_INFERENCE, ORG_TOKEN, ServerHandle, make_settings, run_server
 from tests.integration.helpers import hang, nonce, uscript
 from tests.openapi_contract import Contract
@@ -73,8 +74,9 @@ def test_every_route_is_documented_and_every_documented_path_is_routed(emulator,
     routed = set()
     for route in app.routes:
         assert isinstance(route, Route), route
-        routed.add(route.path)
-        documented = document["paths"].get(route.path)
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)  # Starlette's {model_id:path} is OpenAPI's {model_id}
+        routed.add(path)
+        documented = document["paths"].get(path)
         assert documented is not None, f"{route.path} is not in /openapi.json"
         # Starlette adds HEAD to GET routes; a route without methods (/mcp) takes them all: POST, GET, DELETE.
         methods = {m.lower() for m in (route.methods or {"POST", "GET", "DELETE"})} - {"head"}
@@ -82,7 +84,19 @@ def test_every_route_is_documented_and_every_documented_path_is_routed(emulator,
     assert set(document["paths"]) == routed
 
 
+def _keys(node) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _keys(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _keys(value)
+
+
 def test_bounds_and_events_come_from_the_models(document):
+    # A bound pydantic cannot translate lands under its own name (ge, le...), which no validator reads.
+    assert not {"ge", "gt", "le", "lt", "max_length", "min_length"} & set(_keys(document["components"]))
     schemas = document["components"]["schemas"]
     create = schemas["CreateResponseRequest"]["properties"]
     field = CreateResponseRequest.model_fields["max_cost_usd"]
@@ -95,6 +109,8 @@ def test_bounds_and_events_come_from_the_models(document):
     assert starting_after["schema"]["minimum"] == -1 and starting_after["schema"]["maximum"] == MAX_SEQUENCE_NUMBER
     assert {p["name"] for p in retrieve["parameters"]} == {"response_id", "stream", "starting_after", "Last-Event-ID",
                                                            "stream_events"}
+    listing = document["paths"]["/v1/responses"]["get"]["parameters"]
+    assert next(p for p in listing if p["name"] == "limit")["schema"]["maximum"] == LIST_MAX_LIMIT
     create_op = document["paths"]["/v1/responses"]["post"]
     assert [p["name"] for p in create_op["parameters"]] == ["Idempotency-Key"]
     # Every event type has its model in the SSE schema (a discriminated union on `type`).
@@ -135,6 +151,15 @@ def test_real_answers_validate_against_the_document(checked, server, emulator):
     _, (artifacts,) = alice.request("GET", f"/v1/responses/{rid}/artifacts")
     assert artifacts["data"]
     alice.request("POST", f"/v1/responses/{rid}/cancel")  # finished: 200, unchanged
+    # The companion routes.
+    _, (page,) = alice.request("GET", "/v1/responses", params={"limit": 2})
+    assert page["data"]
+    alice.request("GET", "/v1/responses", params={"status": "someday"})  # 400
+    _, (items,) = alice.request("GET", f"/v1/responses/{rid}/input_items", params={"order": "asc"})
+    assert items["data"]
+    alice.request("GET", "/v1/models")
+    alice.request("GET", "/v1/models/moonshotai%2FKimi-K2.6:novita")  # the id as one path segment
+    alice.request("GET", "/v1/models/nope")  # 404
     # Streamed and synchronous creates.
     alice.request("POST", "/v1/responses", json={"input": uscript({"say": "streamed"}), "stream": True})
     alice.request("POST", "/v1/responses", json={"input": uscript({"say": "sync"}), "wait_timeout_seconds": 30})
@@ -180,6 +205,13 @@ def test_real_answers_validate_against_the_document(checked, server, emulator):
                  "/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"):
         reply, _ = anonymous.request("GET", path)
         assert reply.status_code == 200
+    # Deleting: bob cannot, alice can; then it is gone.
+    reply, _ = bob.request("DELETE", f"/v1/responses/{rid}")
+    assert reply.status_code == 404
+    reply, _ = alice.request("DELETE", f"/v1/responses/{rid}")
+    assert reply.status_code == 200
+    reply, _ = alice.request("GET", f"/v1/responses/{rid}")
+    assert reply.status_code == 404
     seen = alice.statuses | bob.statuses
     assert {("POST", "/v1/responses", status) for status in (200, 400, 409)} <= seen
     assert {("POST", "/v1/responses/{response_id}/approvals", status) for status in (200, 400, 409)} <= seen

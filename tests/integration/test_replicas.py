@@ -324,3 +324,14 @@ def test_concurrent_submits_on_two_replicas_respect_the_live_session_limit(repli
                 client.post(f"/v1/responses/{response_id}/cancel")
             for response_id in accepted:
                 assert poll_until(client, response_id, SETTLED, timeout=10)["status"] == "cancelled"
+
+
+def test_a_deletion_reaches_the_other_replicas_cache_of_settled_responses(replicas):
+    with replicas.owner.client() as owner, replicas.follower.client() as follower:
+        done = create(owner, uscript({"say": "cached on both"}))
+        for _ in range(2):  # the follower now serves it from its cache of settled responses
+            assert follower.get(f"/v1/responses/{done['id']}").status_code == 200
+        assert done["id"] in replicas.follower.app.state.service.settled._entries
+        assert owner.delete(f"/v1/responses/{done['id']}").status_code == 200
+        # The deleting replica NOTIFYs: the follower drops it (its store poll is off: only NOTIFY can do this).
+        wait_for(lambda: follower.get(f"/v1/responses/{done['id']}").status_code == 404, 5)

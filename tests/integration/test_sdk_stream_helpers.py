@@ -262,3 +262,34 @@ def test_concurrent_helpers_do_not_interfere(server, sdk, openai_node):
     worker.join(60)
     assert final.output_text == answers[0]
     assert results["node"]["final"]["output_text"] == answers[1]
+
+
+def _approved_and_completed(alice, answer: str) -> str:
+    """A standard-stream response that paused at its cap, was approved with a raised cap, and completed."""
+    created = alice.post("/v1/responses", json={"input": uscript({"say": answer}), "background": True,
+                                                "max_cost_usd": 0.0001, **STANDARD}).json()
+    poll_until(alice, created["id"], ("incomplete",))
+    assert alice.post(f"/v1/responses/{created['id']}/approvals",
+                      json={"approve": True, "new_max_cost_usd": 1.0}).status_code == 200
+    poll_until(alice, created["id"], ("completed",))
+    return created["id"]
+
+
+def test_python_helper_replays_a_resumed_pause_to_the_end(sdk, alice):
+    answer = f"Approved {nonce()}."
+    response_id = _approved_and_completed(alice, answer)
+    events, final = python_stream(sdk.responses.stream(response_id=response_id))
+    types = [e.type for e in events]
+    assert "response.incomplete" in types and types[-1] == "response.completed"
+    assert final.output_text == answer
+
+
+@pytest.mark.npm
+def test_node_helper_replays_a_resumed_pause_to_the_end(server, openai_node, alice):
+    answer = f"Node approved {nonce()}."
+    response_id = _approved_and_completed(alice, answer)
+    result = node(server, {"response_id": response_id})
+    assert result["error"] is None
+    types = [e["type"] for e in result["events"]]
+    assert "response.incomplete" in types and types[-1] == "response.completed"
+    assert result["final"]["output_text"] == answer

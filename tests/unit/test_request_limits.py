@@ -89,8 +89,8 @@ def test_metadata_bounds():
 
 
 def test_unknown_and_missing_parameters():
-    error = error_of({"input": "x", "text": {"format": {"type": "text"}}})
-    assert (error["code"], error["param"]) == ("unknown_parameter", "text")
+    error = error_of({"input": "x", "frequency_penalty": 0.5})
+    assert (error["code"], error["param"]) == ("unknown_parameter", "frequency_penalty")
     error = error_of({"input": "x", "reasoning": {"effort": "high", "budget": 3}})
     assert (error["code"], error["param"]) == ("unknown_parameter", "reasoning.budget")
     error = error_of({"model": "m"})
@@ -127,3 +127,65 @@ def test_message_list_becomes_context_plus_task_with_instructions_prefixed():
         {"role": "user", "content": "Guidance.\n\ndo it"},
     ]
     assert _chat_messages(valid(input="plain")) == [{"role": "user", "content": "plain"}]
+
+
+# The Responses parameters a client may send (the spec's types), each accepted.
+ACCEPTED = {
+    "max_output_tokens": 2048,
+    "text": {"format": {"type": "json_schema", "name": "answer", "strict": True, "description": "The result.",
+                        "schema": {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],
+                                   "additionalProperties": False}},
+             "verbosity": "low"},
+    "reasoning": {"effort": "low", "summary": "auto"},
+    "truncation": "disabled",
+    "include": ["reasoning.encrypted_content", "message.output_text.logprobs"],
+    "stream_options": {"include_obfuscation": False},
+    "safety_identifier": "user-7f3a",
+    "prompt_cache_key": "my-app-v2",
+    "service_tier": "flex",
+    "parallel_tool_calls": False,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTED))
+def test_openai_parameters_are_accepted(name):
+    request = valid(**{name: ACCEPTED[name]})
+    assert getattr(request, name) is not None
+    dumped = request.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    assert dumped[name] == ACCEPTED[name]
+
+
+@pytest.mark.parametrize("text", [{"format": {"type": "text"}}, {"format": {"type": "json_object"}},
+                                  {"verbosity": "high"}, {}])
+def test_every_text_format_is_accepted(text):
+    valid(text=text)
+
+
+@pytest.mark.parametrize(("body", "param", "fragment"), [
+    ({"max_output_tokens": 15}, "max_output_tokens", "16"),
+    ({"max_output_tokens": 2**53}, "max_output_tokens", None),
+    ({"text": {"format": {"type": "xml"}}}, "text.format", "json_schema"),
+    ({"text": {"format": {"type": "json_schema", "name": "bad name", "schema": {}}}}, "text.format.name", None),
+    ({"text": {"format": {"type": "json_schema", "name": "a", "schema": {"type": "nope"}}}}, "text.format.schema",
+     "not a valid JSON Schema"),
+    ({"text": {"verbosity": "loud"}}, "text.verbosity", None),
+    ({"truncation": "sometimes"}, "truncation", None),
+    ({"include": ["everything"]}, "include[0]", None),
+    ({"stream_options": {"include_usage": True}}, "stream_options.include_usage", None),
+    ({"safety_identifier": "x" * 129}, "safety_identifier", "128"),
+    ({"service_tier": "gold"}, "service_tier", None),
+])
+def test_bad_values_of_those_parameters_name_them(body, param, fragment):
+    error = error_of({"input": "x", **body})
+    assert error["param"] == param, error
+    if fragment is not None:
+        assert fragment in error["message"]
+
+
+@pytest.mark.parametrize(("tools", "kinds"), [([{"type": "function", "name": "f", "parameters": {}}], "function"),
+                                              ([{"type": "web_search"}, {"type": "function"}], "function, web_search")])
+def test_caller_tools_are_refused_with_a_clear_message(tools, kinds):
+    error = error_of({"input": "x", "tools": tools})
+    assert (error["code"], error["param"]) == ("invalid_value", "tools")
+    assert f"caller-supplied tools are not supported (got: {kinds})" in error["message"]
+    assert "server-side" in error["message"]

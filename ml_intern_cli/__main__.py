@@ -1,0 +1,3 @@
+from ml_intern_cli.main import main
+
+main()
