@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench chaos emulator clean mcp-conformance-tools node-sdk
+.PHONY: run test bench fuzz chaos emulator clean mcp-conformance-tools node-sdk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ node-sdk: $(VENV)/.installed-dev
 # Benchmarks are separate from tests: they report ratios measured side by side in one run.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks
+
+# schemathesis against the running server from its own /openapi.json, far longer than the CI smoke in `make test`
+# (thousands of cases, new draws each run); prints the case counts and the 5xx / envelope / hang / leak figures.
+FUZZ_EXAMPLES ?= 250
+FUZZ_SCENARIOS ?= 250
+fuzz: $(VENV)/.installed-dev
+	ML_INTERN_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ML_INTERN_FUZZ_SCENARIOS=$(FUZZ_SCENARIOS) ML_INTERN_FUZZ_RANDOM=1 \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz $(PYTEST_ARGS)
 
 # Crash tests: kill -9 the server at random moments while clients stream, restart it, compare what they received
 # with the replay; then restart PostgreSQL under a running replica (this briefly interrupts every other user of

@@ -6,7 +6,10 @@ import secrets
 import time
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, computed_field, field_validator,
+    model_validator,
+)
 
 MAX_MESSAGE_CHARS = 100_000
 MAX_INSTRUCTIONS_CHARS = 20_000
@@ -90,17 +93,32 @@ StreamEvents = Literal["all", "standard"]
 FORMAT_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
+def _integral_to_int(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+
+
+def _type_required(schema: dict[str, Any]) -> None:
+    # The format's union is told apart by ``type`` (``_format_tag``): on the wire it is required, default or not.
+    schema["required"] = ["type", *[name for name in schema.get("required", []) if name != "type"]]
+
+
+# Nested request models are strict like the request (a model's config is its own): JSON types, no coercion.
+_NESTED_REQUEST = ConfigDict(extra="forbid", strict=True, json_schema_extra=_type_required)
+
+
 class TextFormatText(BaseModel):
     """Plain text: the default answer format."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _NESTED_REQUEST
     type: Literal["text"] = "text"
 
 
 class TextFormatJsonObject(BaseModel):
     """The final answer is a JSON object (the spec's older "JSON mode")."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _NESTED_REQUEST
     type: Literal["json_object"] = "json_object"
 
 
@@ -108,7 +126,7 @@ class TextFormatJsonSchema(BaseModel):
     """The final answer is JSON matching ``schema`` (with ``strict: true``; otherwise any JSON, the schema guiding
     the model). ``schema`` must be a valid JSON Schema (draft 2020-12)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(**_NESTED_REQUEST, populate_by_name=True, serialize_by_alias=True)
     type: Literal["json_schema"] = "json_schema"
     name: str = Field(pattern=FORMAT_NAME_PATTERN)
     schema_: dict[str, Any] = Field(alias="schema")
@@ -148,7 +166,7 @@ TextFormat = Annotated[Union[Annotated[TextFormatText, Tag("TextFormatText")],
 class TextParam(BaseModel):
     """The request's (and response's) ``text``: the final answer's format, and how long it should be."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     format: TextFormat = Field(default_factory=TextFormatText)
     verbosity: Literal["low", "medium", "high"] = "medium"
 
@@ -156,7 +174,7 @@ class TextParam(BaseModel):
 class StreamOptionsParam(BaseModel):
     """``stream_options``: accepted; this server never obfuscates deltas (no ``obfuscation`` field is sent)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     include_obfuscation: bool | None = None
 
 
@@ -164,12 +182,16 @@ ServiceTier = Literal["auto", "default", "flex", "scale", "priority", "fast", "u
 Truncation = Literal["auto", "disabled"]
 # The smallest output budget OpenAI accepts for a response.
 MIN_MAX_OUTPUT_TOKENS = 16
+# A strict integer that, as JSON Schema's ``integer`` does, takes an integral number written as one (16.0); strings,
+# booleans and fractions are still refused. (The bounds come before the validator so that the document shows them.)
+OutputTokens = Annotated[int, Field(ge=MIN_MAX_OUTPUT_TOKENS, le=MAX_SAFE_INTEGER), BeforeValidator(_integral_to_int)]
 
 
 class CreateResponseRequest(BaseModel):
-    """``POST /v1/responses``. Unknown parameters are rejected, as OpenAI does."""
+    """``POST /v1/responses``. Unknown parameters are rejected, as OpenAI does. Strict: a boolean is true or false
+    and a number is a JSON number (``0``, ``"yes"``, ``"3"`` are refused, as /openapi.json documents the types)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     input: Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)] | Annotated[
         list[InputMessage], Field(min_length=1, max_length=MAX_INPUT_MESSAGES)]
@@ -187,14 +209,16 @@ class CreateResponseRequest(BaseModel):
     # False: the agent's tool calls of one model reply run one after another instead of concurrently.
     parallel_tool_calls: bool = True
     tool_choice: Literal["auto"] = "auto"
-    tools: list[Any] = Field(default_factory=list)
-    store: bool = True
+    # Must be empty (the validator below says why); the document says so.
+    tools: list[Any] = Field(default_factory=list, json_schema_extra={"maxItems": 0})
+    # Only true is accepted (the validator below explains why); the document says so.
+    store: bool = Field(True, json_schema_extra={"const": True})
     user: str | None = Field(None, max_length=256)
     reasoning: ReasoningParam | None = None
     include: list[Literal[INCLUDABLE]] | None = Field(None, max_length=len(INCLUDABLE))  # type: ignore[valid-type]
     # The most output tokens (reasoning included) the whole response may generate, across its model calls; when
     # spent, the response ends ``incomplete`` (``max_output_tokens``).
-    max_output_tokens: int | None = Field(None, ge=MIN_MAX_OUTPUT_TOKENS, le=MAX_SAFE_INTEGER)
+    max_output_tokens: OutputTokens | None = None
     # The final answer's format (JSON / JSON Schema, checked by the server) and verbosity.
     text: TextParam | None = None
     # "auto" (the default here): the agent compacts its context before it overflows; "disabled": it never does,
@@ -255,9 +279,9 @@ class CreateResponseRequest(BaseModel):
 
 
 class ApprovalRequest(BaseModel):
-    """``POST /v1/responses/{id}/approvals``: one decision for the whole pending batch."""
+    """``POST /v1/responses/{id}/approvals``: one decision for the whole pending batch (strict types, as above)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     approve: bool
     new_max_cost_usd: float | None = Field(None, gt=0, le=500, allow_inf_nan=False)
     feedback: str | None = Field(None, max_length=MAX_INSTRUCTIONS_CHARS)
@@ -480,14 +504,37 @@ class ResponseObject(BaseModel):
     # The agent's latest plan ([{title, status}]) in this response, when it wrote one.
     plan: list[dict[str, str]] | None = None
 
+    # Part of the public object (the SDK's convenience field): serialized, and so in the OpenAPI document.
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def output_text(self) -> str:
         return "".join(part.text for item in self.output if isinstance(item, MessageItem) for part in item.content)
 
     def public(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json")
-        data["output_text"] = self.output_text
-        return data
+        return self.model_dump(mode="json")
+
+
+# ---------------------------------------------------------------- lists
+
+class ArtifactList(BaseModel):
+    """``GET /v1/responses/{id}/artifacts``."""
+
+    object: Literal["list"] = "list"
+    data: list[Artifact]
+
+
+class ConfiguredModel(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    default: bool
+
+
+class ModelCatalog(BaseModel):
+    """``GET /api/config/model``: the models a request may name, and the one used when it names none."""
+
+    object: Literal["list"] = "list"
+    default: str
+    data: list[ConfiguredModel]
 
 
 # ---------------------------------------------------------------- companion routes

@@ -42,8 +42,10 @@ from agent.models import (
     TERMINAL_STATUSES,
     ApprovalRequest,
     CreateResponseRequest,
+    ConfiguredModel,
     InputItemList,
     InputItemsQuery,
+    ModelCatalog,
     ModelInfo,
     ModelList,
     ResponseDeleted,
@@ -256,9 +258,9 @@ class AgentService:
         return await self.identities.resolve(authorization)
 
     def model_config(self) -> dict[str, Any]:
-        return {"object": "list", "default": self.settings.default_model,
-                "data": [{"id": m, "object": "model", "default": m == self.settings.default_model}
-                         for m in self.settings.supported_models]}
+        return ModelCatalog(default=self.settings.default_model,
+                            data=[ConfiguredModel(id=m, default=m == self.settings.default_model)
+                                  for m in self.settings.supported_models]).model_dump()
 
     def models(self) -> ModelList:
         """The models a request may name (``GET /v1/models``)."""
@@ -288,6 +290,13 @@ class AgentService:
                       idempotency_key: str | None) -> tuple[ResponseObject, list[dict[str, Any]]]:
         """The response, and the events committed with it (none for an idempotent repeat: it is not new)."""
         self._refuse_when_draining()
+        # Every check of the request comes before a repeated key replays its first response: a bad request is
+        # refused, key or not.
+        if request.previous_response_id is None:
+            model = request.model or self.settings.default_model
+            if model not in self.settings.supported_models:
+                raise InvalidRequest(f"Unknown model '{model}'. Supported: {', '.join(self.settings.supported_models)} "
+                                     "(GET /api/config/model).", code="model_not_found", param="model")
         if idempotency_key is not None:
             if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_CHARS:
                 raise InvalidRequest(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY_CHARS} characters.",
@@ -295,11 +304,6 @@ class AgentService:
             existing = await self.store.find_idempotent(identity.user_id, idempotency_key)
             if existing is not None:
                 return ResponseObject.model_validate(existing.snapshot), []
-        if request.previous_response_id is None:
-            model = request.model or self.settings.default_model
-            if model not in self.settings.supported_models:
-                raise InvalidRequest(f"Unknown model '{model}'. Supported: {', '.join(self.settings.supported_models)} "
-                                     "(GET /api/config/model).", code="model_not_found", param="model")
         async with self._owner_lock(identity.user_id):
             try:
                 row, session, new_messages, opening, runtime = await self._create(identity, request,

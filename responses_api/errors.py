@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -19,11 +19,27 @@ _STATUS_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403:
                  413: "invalid_request_error", 429: "rate_limit_error"}
 
 
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str
+    type: str = Field(description="invalid_request_error, authentication_error, permission_error, "
+                                  "not_found_error, conflict_error, rate_limit_error or server_error.")
+    param: str | None = Field(description="The parameter at fault, when there is one.")
+    code: str | None = Field(description="A stable, machine-readable reason (README, Errors).")
+
+
+class ErrorEnvelope(BaseModel):
+    """OpenAI's error envelope: the body of every non-2xx answer."""
+
+    model_config = ConfigDict(extra="forbid")
+    error: ErrorDetail
+
+
 def envelope(status: int, message: str, *, code: str | None, param: str | None = None,
              type_: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"error": {"message": message, "type": type_ or _STATUS_TYPES.get(status, "server_error"),
-                      "param": param, "code": code}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    body = ErrorEnvelope(error=ErrorDetail(message=message, type=type_ or _STATUS_TYPES.get(status, "server_error"),
+                                           param=param, code=code))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
 def service_error_response(exc: ServiceError) -> JSONResponse:

@@ -16,6 +16,7 @@ from agent.metrics import CONTENT_TYPE_LATEST
 from agent.models import (
     MAX_SEQUENCE_NUMBER,
     ApprovalRequest,
+    ArtifactList,
     CreateResponseRequest,
     InputItemsQuery,
     ResponseListQuery,
@@ -23,7 +24,10 @@ from agent.models import (
     StreamPosition,
 )
 from agent.service import AgentService
+from responses_api.bodies import Liveness, Readiness
 from responses_api.errors import envelope, validation_error_response
+from responses_api.openapi import build_openapi
+from responses_api.parameters import RetrieveQuery, StreamView
 from responses_api.sse import sse_response
 
 # Bodies beyond this are refused before parsing (200 messages × 100,000 chars fits).
@@ -73,13 +77,12 @@ def _starting_after(request: Request) -> int:
 
 def _stream_events(request: Request, stored: StreamEvents) -> StreamEvents:
     """A resumed stream's view: ``?stream_events=`` when given, else the one its response was created with."""
-    raw = request.query_params.get("stream_events")
-    if raw is None:
-        return stored
-    if raw not in get_args(StreamEvents):
+    try:
+        view = StreamView.model_validate(request.query_params).stream_events
+    except ValidationError:
         raise InvalidRequest(f"stream_events must be one of: {', '.join(get_args(StreamEvents))}.",
-                             code="invalid_value", param="stream_events")
-    return raw  # type: ignore[return-value]
+                             code="invalid_value", param="stream_events") from None
+    return stored if view is None else view
 
 
 async def _parse_body(request: Request, model: type[BaseModel]) -> Any:
@@ -132,10 +135,11 @@ async def retrieve_response(request: Request) -> Response:
     identity = await _identity(request)
     service = _service(request)
     response_id = request.path_params["response_id"]
-    stream = request.query_params.get("stream", "false").lower()
-    if stream not in ("true", "false", "1", "0"):
-        raise InvalidRequest("stream must be true or false.", code="invalid_value", param="stream")
-    if stream in ("true", "1"):
+    try:
+        stream = RetrieveQuery.model_validate(request.query_params).stream
+    except ValidationError:
+        raise InvalidRequest("stream must be true or false.", code="invalid_value", param="stream") from None
+    if stream:
         starting_after = _starting_after(request)
         response = await service.get(identity, response_id)  # 404 before the stream starts
         return sse_response(service.subscribe_batches(identity, response_id, starting_after=starting_after),
@@ -173,7 +177,7 @@ async def approve_response(request: Request) -> Response:
 async def list_response_artifacts(request: Request) -> Response:
     identity = await _identity(request)
     artifacts = await _service(request).list_artifacts(identity, response_id=request.path_params["response_id"])
-    return JSONResponse({"object": "list", "data": artifacts})
+    return JSONResponse(ArtifactList.model_validate({"data": artifacts}).model_dump(exclude_none=True))
 
 
 async def list_responses(request: Request) -> Response:
@@ -215,7 +219,7 @@ async def model_config(request: Request) -> Response:
 
 async def healthz(request: Request) -> Response:
     """Liveness: the process serves requests."""
-    return JSONResponse({"status": "ok"})
+    return JSONResponse(Liveness().model_dump())
 
 
 async def readyz(request: Request) -> Response:
@@ -223,13 +227,21 @@ async def readyz(request: Request) -> Response:
     service = getattr(request.app.state, "service", None)
     if service is None or not await service.ready():
         state = "draining" if service is not None and service.draining else "unavailable"
-        return JSONResponse({"status": state}, status_code=503)
-    return JSONResponse({"status": "ready"})
+        return JSONResponse(Readiness(status=state).model_dump(), status_code=503)
+    return JSONResponse(Readiness(status="ready").model_dump())
 
 
 async def metrics(request: Request) -> Response:
     """Prometheus metrics of this replica (no token, account or free text in any label)."""
     return Response(_service(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def openapi_document(request: Request) -> Response:
+    """The HTTP contract (OpenAPI 3.1), built once per app from the models."""
+    document = getattr(request.app.state, "openapi", None)
+    if document is None:
+        document = request.app.state.openapi = build_openapi(request.app.state.settings.supported_models)
+    return JSONResponse(document)
 
 
 async def not_found(request: Request) -> Response:
@@ -261,4 +273,5 @@ routes = [
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
     Route("/metrics", metrics, methods=["GET"]),
+    Route("/openapi.json", openapi_document, methods=["GET"]),
 ]

@@ -20,6 +20,7 @@ import pytest  # noqa: E402
 
 from agent.settings import Settings  # noqa: E402
 from tests.emulator import EmulatorHandle, run_emulator  # noqa: E402
+from tests.event_audit import stored_event_problems  # noqa: E402
 from tests.serving import serve_in_thread  # noqa: E402
 
 ALICE = "hf_emu_alice"
@@ -59,6 +60,9 @@ def run_server(settings: Settings, database_path: Path) -> Iterator[ServerHandle
 
     with serve_in_thread(create_app(settings), name="ml-intern") as port:
         yield ServerHandle(url=f"http://127.0.0.1:{port}", settings=settings, database_path=database_path)
+    # What the server emitted must fit the event models (and so the OpenAPI document).
+    _checked, problems = stored_event_problems(database_path)
+    assert not problems, "events that do not fit agent/event_models.py:\n" + "\n".join(problems)
 
 
 @pytest.fixture(scope="session")
