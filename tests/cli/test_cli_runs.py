@@ -8,7 +8,7 @@ import httpx
 from ml_intern_cli.formatting import usd
 from tests.cli.scenarios import ANSWER, RESPONSE_ID, answer, job_run, json_lines, repo_name
 from tests.conftest import ALICE
-from tests.integration.helpers import nonce, uscript
+from tests.integration.helpers import nonce, uscript, sse_lines
 
 
 def _get(server, response_id: str) -> dict:
@@ -57,7 +57,7 @@ def _replayed(server, response_id: str) -> list[dict]:
 
     with httpx.stream("GET", f"{server.url}/v1/responses/{response_id}/events",
                       headers={"authorization": f"Bearer {ALICE}"}, timeout=30) as reply:
-        return [frame["data"] for frame in parse_sse(reply.iter_lines())]
+        return [frame["data"] for frame in parse_sse(sse_lines(reply))]
 
 
 def test_detached_submit_then_watch(run_cli):

@@ -87,6 +87,23 @@ class CountingClient:
 
 # ---------------------------------------------------------------- SSE
 
+_SSE_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def sse_lines(reply: httpx.Response) -> Iterator[str]:
+    """The lines of a streamed SSE body, split on CR, LF and CRLF only, as SSE defines them: JSON text may hold
+    U+2028 or NEL, which ``httpx.Response.iter_lines`` (``str.splitlines``) would also split on."""
+    rest = ""
+    for text in reply.iter_text():
+        buffer = rest + text
+        held = buffer.endswith("\r")  # maybe the first half of a CRLF: decided by the next read
+        parts = _SSE_LINE_END.split(buffer[:-1] if held else buffer)
+        rest = parts.pop() + ("\r" if held else "")
+        yield from parts
+    if rest:
+        yield rest.removesuffix("\r")
+
+
 def parse_sse(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     """Frames of an SSE body as dicts {"id", "event", "data"(parsed)}; comment lines are skipped."""
     frame: dict[str, Any] = {}
@@ -121,7 +138,7 @@ def stream_events(client: httpx.Client, method: str, url: str, *, limit: int | N
     with client.stream(method, url, **kwargs) as reply:
         assert reply.status_code == 200, reply.read()
         assert reply.headers["content-type"].startswith("text/event-stream")
-        for frame in parse_sse(reply.iter_lines()):
+        for frame in parse_sse(sse_lines(reply)):
             event = frame["data"]
             assert frame["event"] == event["type"]
             assert frame["id"] == str(event["sequence_number"])

@@ -18,7 +18,7 @@ from tests.integration.helpers import (
     all_events,
     nonce,
     parse_sse,
-    uscript,
+    uscript, sse_lines,
 )
 
 TURNS = 36
@@ -42,7 +42,7 @@ def stream_turn(server, steps: list[dict[str, Any]], ids: queue.Queue, received:
     with server.client() as client, client.stream(
             "POST", "/v1/responses", json={"input": uscript(*steps), "stream": True}) as reply:
         assert reply.status_code == 200, reply.read()
-        for frame in parse_sse(reply.iter_lines()):
+        for frame in parse_sse(sse_lines(reply)):
             event = frame["data"]
             assert frame["event"] == event["type"] and frame["id"] == str(event["sequence_number"])
             if event["type"] == ev.CREATED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from tests.integration.helpers import (
-    RESPONSE_ID, create, parse_sse, poll_until, settle, uscript,
+    RESPONSE_ID, create, parse_sse, poll_until, settle, uscript, sse_lines,
 )
 
 # DESIGN §4: the keys the OpenAI SDK models expect, plus the extensions.
@@ -54,7 +54,7 @@ def test_stream_mode_is_a_gapless_event_stream_ending_with_completed(alice):
                       headers={"accept": "application/json"}) as reply:
         assert reply.status_code == 200
         assert reply.headers["content-type"].startswith("text/event-stream")
-        frames = list(parse_sse(reply.iter_lines()))
+        frames = list(parse_sse(sse_lines(reply)))
     events = [f["data"] for f in frames]
     for frame, event in zip(frames, events):
         assert frame["event"] == event["type"]

@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import ALICE, ServerHandle, make_settings
 from tests.integration.helpers import (
-    SETTLED, TERMINAL_EVENTS, all_events, create, hang, parse_sse, poll_until, uscript, whoami_id,
+    SETTLED, TERMINAL_EVENTS, all_events, create, hang, parse_sse, poll_until, uscript, whoami_id, sse_lines,
 )
 from tests.process import wait_for
 from tests.serving import serve_in_thread
@@ -104,7 +104,7 @@ class Follow(threading.Thread):
         with self.replica.client() as client, client.stream(
                 "GET", f"/v1/responses/{self.response_id}/events", timeout=httpx.Timeout(30.0)) as reply:
             assert reply.status_code == 200
-            for frame in parse_sse(reply.iter_lines()):
+            for frame in parse_sse(sse_lines(reply)):
                 self.arrivals.append((time.time(), frame["data"]))
                 self.opened.set()
                 if frame["data"]["type"] in TERMINAL_EVENTS:

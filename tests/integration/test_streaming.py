@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
 from tests.conftest import make_settings, run_server
 from tests.integration.helpers import (
-    TERMINAL_EVENTS, all_events, create, parse_sse, settle, stream_events, uscript,
+    TERMINAL_EVENTS, all_events, create, parse_sse, settle, stream_events, uscript, sse_lines,
 )
 
 SLOW_TEXT = "The quick brown fox jumps over the lazy dog. " * 4  # 180 chars
@@ -133,7 +135,7 @@ def test_keepalive_is_a_single_comment_line(keepalive_server):
         assert ": keep-alive\n" in raw
         # Never a blank line after the comment (the openai SDK would dispatch an empty event and crash).
         assert ": keep-alive\n\n" not in raw
-        frames = list(parse_sse(raw.splitlines(keepends=True)))
+        frames = list(parse_sse(re.split(r"\r\n|\r|\n", raw)))
         events = [f["data"] for f in frames]
         assert [e["sequence_number"] for e in events] == list(range(len(events)))
         assert events[-1]["type"] == "response.completed"
@@ -150,7 +152,7 @@ def test_stream_mode_create_then_resume_from_the_events_endpoint(alice):
             "input": uscript(SLOW_STEP), "stream": True},
             timeout=httpx.Timeout(30.0, read=30.0)) as reply:
         first = []
-        for frame in parse_sse(reply.iter_lines()):
+        for frame in parse_sse(sse_lines(reply)):
             first.append(frame["data"])
             if len(first) == 6:
                 break
@@ -158,3 +160,13 @@ def test_stream_mode_create_then_resume_from_the_events_endpoint(alice):
     rest = stream_events(alice, "GET", f"/v1/responses/{response_id}/events",
                          headers={"last-event-id": str(first[-1]["sequence_number"])})
     assert_complete_log(first + rest)
+
+
+def test_text_holding_unicode_line_separators_streams_intact(alice):
+    # JSON text may hold U+2028, U+2029 and NEL unescaped; SSE lines end only at CR, LF or CRLF, so a client that
+    # splits as SSE does (the openai SDKs) reads each event whole.
+    text = "one\u2028two\u2029three\x85four"
+    response = create(alice, uscript({"say": text, "chunks": 3}))
+    events = all_events(alice, response["id"])
+    deltas = "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
+    assert deltas == text and events[-1]["response"]["output_text"] == text
