@@ -65,8 +65,9 @@ class LiveLimits:
 
 # (the owner's live sessions, all live sessions) in one query
 _LIVE_SESSION = func.distinct(RESPONSES.c.session_id)
+_RUNNING = RESPONSES.c.status.in_(sorted(RUNNING_STATUSES))
 LIVE_COUNTS = select(func.count(_LIVE_SESSION).filter(RESPONSES.c.owner_id == bindparam("owner")),
-                     func.count(_LIVE_SESSION)).where(RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
+                     func.count(_LIVE_SESSION)).where(_RUNNING)
 
 
 class GroupConflict(Exception):
@@ -151,8 +152,7 @@ def event_rows(response_id: str, events: Sequence[dict[str, Any]], now: float) -
 
 def live_sessions_query(owner_id: str | None = None):
     """Sessions with a turn queued or running (optionally of one account)."""
-    query = select(func.count(func.distinct(RESPONSES.c.session_id))).where(
-        RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)))
+    query = select(func.count(_LIVE_SESSION)).where(_RUNNING)
     return query if owner_id is None else query.where(RESPONSES.c.owner_id == owner_id)
 
 
