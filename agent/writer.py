@@ -38,7 +38,9 @@ class TurnWriter:
                  lease: tuple[str, float] | None = None, secrets: tuple[str, ...] = (),
                  snapshot_ms: int = 0, discarded_items: int = 0,
                  store_retry_seconds: float = 60.0) -> None:
-        # lease = (replica id, lease seconds): every flush while running extends the lease.
+        # lease = (replica id, lease seconds): the writer's first commit claims the turn for this replica; the
+        # service's heartbeat extends it from then on (extending it on every flush rewrote an indexed column per
+        # streamed delta). A settled turn's commit releases it.
         # secrets = the caller's token: whatever passes through the turn (the model echoing it in text or tool
         # arguments) is redacted, with token-shaped strings, before it is stored or streamed.
         self._secrets = secrets
@@ -56,6 +58,8 @@ class TurnWriter:
         self._pending_transcript: list[tuple[int, dict[str, Any]]] = []
         self._transcript_length = transcript_length
         self._lease = lease
+        self._lease_written = False   # the lease (or its release) as this writer wants it is committed
+        self._committed_status = row.status
         self._spend_dirty = False
         self._redact_projection = False
         # While only streamed output arrives, the stored response object is rewritten at most this often (its
@@ -156,7 +160,7 @@ class TurnWriter:
         snapshot = ev.with_status(self.state, status, error=error, incomplete=incomplete,
                                   completed_at=int(time.time()) if status == "completed" else None)
         if settled:
-            self._lease = None
+            self._lease, self._lease_written = None, False
         if not self._redact_projection:
             # The projection is made of events redacted as they were emitted (and its error just above): the
             # snapshot event is committed as it is, and the state moves without re-validating the whole object.
@@ -250,10 +254,14 @@ class TurnWriter:
             # The stored object lags: rewrite it when its interval ends, even if nothing else arrives.
             self._snapshot_stale = True
             self.store.committer.request(self, self._snapshot_delay)
-        lease = ((self._lease[0], time.time() + self._lease[1]) if self._lease else (None, None)) if batch else None
+        lease = None
+        if batch and not self._lease_written:
+            lease = (self._lease[0], time.time() + self._lease[1]) if self._lease else (None, None)
+        status = self.state.status
         self._inflight = Append(
             response_id=self.response_id, expected_last_sequence=self._committed_seq, events=batch,
-            snapshot=snapshot, status=self.state.status, artifacts=artifacts, transcript=transcript,
+            snapshot=snapshot, status=status, status_changed=status != self._committed_status,
+            artifacts=artifacts, transcript=transcript,
             lease=lease, session_spent_usd=self.session_spent_usd if spend_dirty else None,
             session_id=self.session_id)
         self._inflight_waiters, self._waiters = self._waiters, []
@@ -265,6 +273,9 @@ class TurnWriter:
         waiters, self._inflight_waiters = self._inflight_waiters, []
         if outcome is None:
             self._outage_since, self._retry_delay = None, 0.0
+            self._committed_status = append.status
+            if append.lease is not None:
+                self._lease_written = True
             if append.events:
                 self._committed_seq = append.events[-1]["sequence_number"]
                 if any(e["type"] in _LAZY_SNAPSHOT_EVENTS for e in append.events):

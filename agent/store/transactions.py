@@ -83,6 +83,9 @@ class Append:
     events: Sequence[dict[str, Any]]             # each already carries its sequence_number
     snapshot: dict[str, Any] | None              # None: keep the stored one (it lags; see snapshot_sequence)
     status: str
+    # Whether ``status`` differs from the stored one: only then is it written (status is in two indexes, and an
+    # UPDATE that sets an indexed column rewrites its index entries even with the same value).
+    status_changed: bool = True
     artifacts: Sequence[dict[str, Any]] = ()     # {"key", "type", "data"}
     transcript: Sequence[tuple[int, dict[str, Any]]] = ()
     lease: tuple[str | None, float | None] | None = None   # (owner_replica, lease_expires_at) to set
@@ -166,7 +169,11 @@ def _move_statement(columns: tuple[str, ...]):
 
 
 def _move_values(batch: Append, now: float) -> dict[str, Any]:
-    values: dict[str, Any] = {"status": batch.status, "updated_at": now}
+    values: dict[str, Any] = {"updated_at": now}
+    if batch.status_changed:
+        values["status"] = batch.status
+        if batch.status not in RUNNING_STATUSES:
+            values["cancel_requested_at"] = None  # a request applies to the run it was made for
     last = batch.events[-1]["sequence_number"] if batch.events else batch.expected_last_sequence
     if batch.events:
         values["last_sequence"] = last
@@ -174,8 +181,6 @@ def _move_values(batch: Append, now: float) -> dict[str, Any]:
         values["snapshot"], values["snapshot_sequence"] = batch.snapshot, last
     if batch.lease is not None:
         values["owner_replica"], values["lease_expires_at"] = batch.lease
-    if batch.status not in RUNNING_STATUSES:
-        values["cancel_requested_at"] = None  # a request applies to the run it was made for
     return values
 
 
