@@ -137,6 +137,8 @@ def target_for(key: str) -> Target | None:
     fixed: dict[str, Target] = {
         "streams_100_lag_p99_ms": Target("< 50 ms, 0 errors", lag_ok("streams_100")),
         "streams_500_lag_p99_ms": Target("< 50 ms, 0 errors", lag_ok("streams_500"), stretch_only=True),
+        "streams_100_server_us_per_delta": Target("<= 100 us (stretch 30 us)", lambda v, f: v <= 100,
+                                                  stretch=lambda v, f: v <= 30),
         "get_1000_p99_ms": Target("< 5 ms", lambda v, f: v < 5),
         "get_5000_p99_ms": Target("< 5 ms", lambda v, f: v < 5, stretch_only=True),
         "recovery_10000_extra_s": Target("< 1 s", lambda v, f: v < 1),
@@ -323,17 +325,31 @@ async def warm_up(client: aiohttp.ClientSession, dep: Deployment) -> None:
 
 
 async def stream_wave(client: aiohttp.ClientSession, ctx: Context, count: int) -> Outcome:
+    """``count`` streams of ``stream_chunks`` paced chunks. First the same turns with one chunk each: the server
+    CPU of the full wave minus theirs, per extra delta, is what relaying a delta costs (turn set-up excluded)."""
+    baseline = await timed_wave(client, ctx, count, chunks=1)
+    out = await timed_wave(client, ctx, count, chunks=ctx.cfg.stream_chunks)
+    key = f"streams_{count}"
+    cpu, base_cpu = out.details[key].get("server_cpu_s"), baseline.details[key].get("server_cpu_s")
+    extra_deltas = out.details[key]["deltas"] - baseline.details[key]["deltas"]
+    if cpu is not None and base_cpu is not None and extra_deltas > 0:
+        out.figures[f"{key}_server_us_per_delta"] = round(1e6 * (cpu - base_cpu) / extra_deltas, 1)
+        out.details[key]["baseline_one_chunk"] = baseline.details[key]
+    return out
+
+
+async def timed_wave(client: aiohttp.ClientSession, ctx: Context, count: int, *, chunks: int) -> Outcome:
     cfg, dep = ctx.cfg, ctx.dep
     tokens = spread(dep.tokens, count, cfg.per_account)
     tag = nonce()
-    bodies = [{"input": script({"stamped": cfg.stream_chunks, "delay_ms": cfg.stream_delay_ms},
+    bodies = [{"input": script({"stamped": chunks, "delay_ms": cfg.stream_delay_ms},
                                prompt=f"Load stream {tag} #{i}."), "stream": True} for i in range(count)]
-    bound = cfg.stream_chunks * cfg.stream_delay_ms / 1000 + cfg.stream_ramp_seconds + 120
+    bound = chunks * cfg.stream_delay_ms / 1000 + cfg.stream_ramp_seconds + 120
     started = time.perf_counter()
     loop_lags: list[float] = []
     probe = asyncio.create_task(probe_loop_lag(loop_lags))
     with Monitors(process_pids(ctx)) as monitors:
-        tasks = [asyncio.create_task(read_stamped_stream(client, dep.url, token, body, cfg.stream_chunks,
+        tasks = [asyncio.create_task(read_stamped_stream(client, dep.url, token, body, chunks,
                                                          i * cfg.stream_ramp_seconds / count))
                  for i, (token, body) in enumerate(zip(tokens, bodies))]
         done, pending = await asyncio.wait(tasks, timeout=bound)

@@ -51,6 +51,7 @@ class ProcUsage:
     cpu_percent: float       # of one core, over the watched interval
     peak_cpu_percent: float  # the busiest CPU_WINDOW_S of it (an average hides a saturated stretch)
     peak_rss_mb: float
+    cpu_seconds: float = 0.0  # user + system over the watched interval
 
 
 CPU_WINDOW_S = 1.0
@@ -98,7 +99,7 @@ class ProcMonitor:
         wall = max(time.monotonic() - self._t0, 1e-9)
         average = cpu / wall
         self.usage = ProcUsage(cpu_percent=100 * average, peak_cpu_percent=100 * max(self._peak_cpu, average),
-                               peak_rss_mb=self._peak / 2**20)
+                               peak_rss_mb=self._peak / 2**20, cpu_seconds=cpu)
 
 
 class Monitors:
@@ -128,6 +129,7 @@ class Monitors:
             out[f"{role}_cpu_pct"] = round(monitor.usage.cpu_percent, 1)
             out[f"{role}_peak_cpu_pct"] = round(monitor.usage.peak_cpu_percent, 1)
             out[f"{role}_peak_rss_mb"] = round(monitor.usage.peak_rss_mb, 1)
+            out[f"{role}_cpu_s"] = round(monitor.usage.cpu_seconds, 3)
         return out
 
 
