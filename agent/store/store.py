@@ -42,7 +42,7 @@ from agent.store.tables import ResponseRow, SessionRow
 from agent.store.transactions import (
     ARTIFACTS, EVENTS, INPUT_ITEMS, RESPONSES, SESSIONS, TRANSCRIPT, Append, DeleteRefused, GroupConflict, HeadMoved,
     LiveLimits, LiveSessionLimit, PreviousGone, SequenceConflict, delete_response, dumps_json, insert_response,
-    live_sessions_query, settle_group, write_group,
+    head_sequence, live_sessions_query, settle_group, write_group,
 )
 from agent.store.urls import async_url, ensure_sqlite_directory, sync_url
 
@@ -55,7 +55,8 @@ MAX_GROUP_APPENDS = 500
 _EVENTS_AFTER = (select(EVENTS.c.data)
                  .where(EVENTS.c.response_id == bindparam("response_id"), EVENTS.c.sequence_number > bindparam("after"))
                  .order_by(EVENTS.c.sequence_number).limit(bindparam("limit", type_=Integer)))
-_RESPONSE = select(RESPONSES).where(RESPONSES.c.id == bindparam("response_id"))
+# The row with the head of its log as its last sequence (the stored one lags while text streams).
+_RESPONSE = select(RESPONSES, head_sequence().label("head")).where(RESPONSES.c.id == bindparam("response_id"))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - exercised by every test
@@ -224,7 +225,7 @@ class Store:
     async def stale_turns(self, replica_id: str, now: float, *, all_foreign: bool) -> list[StaleTurn]:
         """Running responses whose owner is gone: a foreign replica with an expired lease (or any, if
         ``all_foreign``), read in one query."""
-        query = select(RESPONSES.c.id, RESPONSES.c.last_sequence, RESPONSES.c.snapshot,
+        query = select(RESPONSES.c.id, func.coalesce(head_sequence(), RESPONSES.c.last_sequence), RESPONSES.c.snapshot,
                        RESPONSES.c.cancel_requested_at, RESPONSES.c.snapshot_sequence).where(
             RESPONSES.c.status.in_(sorted(RUNNING_STATUSES)),
             or_(RESPONSES.c.owner_replica.is_(None), RESPONSES.c.owner_replica != replica_id))
@@ -252,7 +253,12 @@ class Store:
 
     async def get_response(self, response_id: str) -> ResponseRow | None:
         found = await self._read(lambda conn: conn.execute(_RESPONSE, {"response_id": response_id}).mappings().first())
-        return ResponseRow.model_validate(dict(found)) if found else None
+        if not found:
+            return None
+        values = dict(found)
+        head = values.pop("head")
+        return ResponseRow.model_validate(values | {"last_sequence": max(head, values["last_sequence"])}
+                                          if head is not None else values)
 
     async def _read(self, work: Callable[[Connection], T]) -> T:
         """Run ``work(connection)`` for a read. On SQLite it is one hop to a reader thread (the async driver

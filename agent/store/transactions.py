@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import Connection, bindparam, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from agent.models import RUNNING_STATUSES
 from agent.recovery import Settlement
@@ -162,10 +163,27 @@ def live_sessions_query(owner_id: str | None = None):
 # ------------------------------------------------------------------ appends (group commit)
 
 def _move_statement(columns: tuple[str, ...]):
-    """``UPDATE responses SET <columns> WHERE id = :_id AND last_sequence = :_expected`` (built once per shape)."""
+    """``UPDATE responses SET <columns> WHERE id = :_id`` and the writer's expected last event is in the log (built
+    once per shape). The stored head may be behind its writer's last commit (streamed output moves no row), never
+    ahead of it; an event after the expected one makes the events' primary key refuse the append."""
     return update(RESPONSES).where(
-        RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
+        RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence <= bindparam("_expected"),
+        exists().where(EVENTS.c.response_id == bindparam("_id"), EVENTS.c.sequence_number == bindparam("_expected")),
     ).values({column: bindparam(f"v_{column}") for column in columns})
+
+
+def moves_row(batch: Append) -> bool:
+    """Whether ``batch`` rewrites its response row. Streamed output alone (deltas, between two rewrites of the
+    stored object) only appends events: rewriting the row for each group commit (a page of the table, the
+    object's size) was half the commit's cost. The events' primary key guards those appends against a second
+    writer, and a reader takes the head of the log as the response's last sequence (``head_sequence``)."""
+    return (batch.snapshot is not None or batch.status_changed or batch.lease is not None or not batch.events)
+
+
+def head_sequence():
+    """The sequence number of a response's last event (a scalar subquery for a query of ``responses``)."""
+    return (select(func.max(EVENTS.c.sequence_number)).where(EVENTS.c.response_id == RESPONSES.c.id)
+            .scalar_subquery())
 
 
 def _move_values(batch: Append, now: float) -> dict[str, Any]:
@@ -194,6 +212,9 @@ def write_group(conn: Connection, batches: Sequence[Append], now: float, notify_
     written: list[Append] = []
     shapes: dict[tuple[str, ...], list[tuple[Append, dict[str, Any]]]] = {}
     for batch in batches:
+        if not moves_row(batch):
+            written.append(batch)
+            continue
         values = _move_values(batch, now)
         params = {"_id": batch.response_id, "_expected": batch.expected_last_sequence,
                   **{f"v_{column}": value for column, value in values.items()}}
@@ -220,7 +241,15 @@ def write_group(conn: Connection, batches: Sequence[Append], now: float, notify_
             f"{batch.response_id}: expected last sequence {batch.expected_last_sequence}, found {last}"))
     events = [row for batch in written for row in event_rows(batch.response_id, batch.events, now)]
     if events:
-        _run_many(conn, statements, "events", lambda: insert(EVENTS), events, _EVENT_JSON)
+        try:
+            _run_many(conn, statements, "events", lambda: insert(EVENTS), events, _EVENT_JSON)
+        except (IntegrityError, conn.dialect.loaded_dbapi.IntegrityError) as exc:  # (the driver's own: DriverStatement)
+            # An event number taken already: another writer appended to one of these responses (only an append
+            # that moves no row gets this far). The transaction is dropped; appended alone, the others land.
+            if len(written) > 1:
+                raise GroupConflict() from exc
+            raise SequenceConflict(f"{written[0].response_id}: event {written[0].events[0]['sequence_number']} "
+                                   "was appended by another writer") from exc
     transcript = [{"response_id": b.response_id, "position": p, "message": m}
                   for b in written for p, m in b.transcript]
     if transcript:
@@ -321,7 +350,10 @@ def settle_group(conn: Connection, settlements: Sequence[Settlement], now: float
     alone. Returns those written (``GroupConflict`` when a grouped move found one moved)."""
     def build():
         return update(RESPONSES).where(
-            RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence == bindparam("_expected"),
+            RESPONSES.c.id == bindparam("_id"), RESPONSES.c.last_sequence <= bindparam("_expected"),
+            # Nothing appended after the head recovery read (streamed output moves no row: the log is the judge).
+            ~exists().where(EVENTS.c.response_id == bindparam("_id"),
+                            EVENTS.c.sequence_number > bindparam("_expected")),
             or_(*(RESPONSES.c.status == status for status in sorted(RUNNING_STATUSES))),  # (no IN in executemany)
         ).values(status=bindparam("v_status"), snapshot=bindparam("v_snapshot"),
                  last_sequence=bindparam("v_last_sequence"), snapshot_sequence=bindparam("v_last_sequence"),
