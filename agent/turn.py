@@ -24,7 +24,7 @@ from agent.store.outage import StoreUnavailable, is_outage
 from agent.store.store import Store
 from agent.tools import Tool, ToolContext, ToolFailure
 from agent.tools.base import ModelAccess
-from agent.tools.collection import SessionCollections, recover_collection_artifacts
+from agent.tools.repos.collection import SessionCollections, recover_collection_artifacts
 from agent.turn_options import TurnOptions
 from agent.writer import TurnWriter
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from agent.tools.base import Tool
-from agent.tools.collection import SessionCollections, SessionCollectionTool
-from agent.tools.jobs import HfJobRun, HfJobRunUv, JobLauncher
-from agent.tools.jobs_hardware import HardwareCatalog
-from agent.tools.jobs_monitor import (HfJobCancel, HfJobHardware, HfJobInspect, HfJobList, HfJobLogs, HfJobMetrics,
+from agent.tools.repos.collection import SessionCollections, SessionCollectionTool
+from agent.tools.jobs.launch import HfJobRun, HfJobRunUv, JobLauncher
+from agent.tools.jobs.hardware import HardwareCatalog
+from agent.tools.jobs.monitor import (HfJobCancel, HfJobHardware, HfJobInspect, HfJobList, HfJobLogs, HfJobMetrics,
                                       HfJobWait)
-from agent.tools.jobs_scheduled import HfScheduledJobCreate, HfScheduledJobManage
-from agent.tools.repos import HubCommitFiles, HubCreateRepo
-from agent.tools.trackio import TrackioDashboard
+from agent.tools.jobs.scheduled import HfScheduledJobCreate, HfScheduledJobManage
+from agent.tools.repos.write import HubCommitFiles, HubCreateRepo
+from agent.tools.jobs.trackio import TrackioDashboard
 
 
 def compute_tools(hardware: HardwareCatalog | None = None,
