@@ -1,0 +1,191 @@
+"""The sandbox tools against the emulator's Spaces (which run the shipped template server): create once per session
+and reuse, work in it, money charged once with the artifact, the 402 and approval paths, sleep and deletion."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from agent.budget import estimate_tool_call
+from agent.llm import ToolCall
+from agent.tools.base import ToolFailure
+from agent.tools.jobs.hardware import HardwareCatalog
+from agent.tools.repos.collection import SessionCollections
+from agent.tools.sandbox import sandbox_tools
+from tests.conftest import ALICE, BOB
+from tests.sandbox.context import Session, sandbox_context
+
+
+@pytest.fixture
+def tools() -> dict:
+    return {t.name: t for t in sandbox_tools(SessionCollections(), HardwareCatalog())}
+
+
+async def call(tools: dict, ctx, name: str, **arguments) -> str:
+    tool = tools[name]
+    return await tool.run(tool.parse(json.dumps(arguments)), ctx)
+
+
+def sandbox_ids(session: Session) -> list[str]:
+    return [a["repo_id"] for a in session.artifacts if a["type"] == "space" and a.get("sandbox")]
+
+
+async def test_create_work_and_reuse_in_a_later_turn(emulator, tools):
+    session = Session()
+    async with sandbox_context(emulator, session) as (ctx, recorder):
+        created = await call(tools, ctx, "sandbox_create", packages=["numpy>=1.26"])
+        [sandbox] = recorder.of_type("space")
+        assert sandbox.sandbox is True and sandbox.repo_id.startswith("alice/ml-intern-sandbox-")
+        assert f"Sandbox running: {sandbox.repo_id}" in created and "free hardware" in created
+        # The build's stages streamed to the caller as they happened.
+        assert [line.rsplit(": ", 1)[1] for line in recorder.logs] == ["BUILDING", "APP_STARTING", "RUNNING"]
+        assert recorder.of_type("collection")  # the sandbox joined the session collection
+        files = emulator.state.compute.repo_files[("space", sandbox.repo_id)]
+        assert files["user-requirements.txt"] == b"numpy>=1.26\n" and b"create_app_from_env" in files["server.py"]
+        assert emulator.state.catalog.get("spaces", sandbox.repo_id)["private"] is True
+
+        await call(tools, ctx, "sandbox_write", path="hello.py",
+                   content="answer = 6 * 7\nprint('hello', answer)\nopen('answer.txt', 'w').write(str(answer))\n")
+        recorder.logs.clear()
+        ran = await call(tools, ctx, "sandbox_exec", command="python3 hello.py")
+        assert ran.startswith("exit code: 0") and "hello 42" in ran
+        assert recorder.logs == ["hello 42"]  # streamed while it ran
+        assert await call(tools, ctx, "sandbox_read", path="answer.txt") == "42"
+        await call(tools, ctx, "sandbox_edit", path="hello.py", old_text="6 * 7", new_text="6 * 8")
+        assert "hello 48" in await call(tools, ctx, "sandbox_exec", command="python3 hello.py")
+    assert session.charges == []  # cpu-basic is free
+
+    async with sandbox_context(emulator, session) as (ctx, recorder):
+        reused = await call(tools, ctx, "sandbox_create")
+        assert reused.startswith(f"Reusing this session's sandbox: {sandbox.repo_id}")
+        assert recorder.of_type("space") == []  # nothing new was created
+        assert await call(tools, ctx, "sandbox_read", path="answer.txt") == "48"
+    assert sandbox_ids(session) == [sandbox.repo_id]
+
+
+async def test_exec_output_keeps_head_and_tail_within_4_kb(emulator, tools):
+    session = Session()
+    async with sandbox_context(emulator, session) as (ctx, recorder):
+        await call(tools, ctx, "sandbox_create")
+        recorder.logs.clear()
+        out = await call(tools, ctx, "sandbox_exec", command="seq 1 5000; echo Traceback: boom >&2; exit 1")
+    assert len(out.encode()) <= 4096
+    assert out.startswith("exit code: 1") and "\n1\n2\n3\n" in out and out.endswith("Traceback: boom\n")
+    assert "bytes omitted" in out
+    assert len(recorder.logs) == 1001 and recorder.logs[:2] == ["1", "2"]  # streamed, bounded
+    assert recorder.logs[-1].startswith("…[more than 1000 lines")
+
+
+async def test_timeouts_errors_and_no_sandbox(emulator, tools):
+    session = Session()
+    async with sandbox_context(emulator, session) as (ctx, _):
+        with pytest.raises(ToolFailure, match="no sandbox yet: call sandbox_create"):
+            await call(tools, ctx, "sandbox_exec", command="ls")
+        await call(tools, ctx, "sandbox_create")
+        slow = await call(tools, ctx, "sandbox_exec", command="echo begun; sleep 20", timeout_seconds=1)
+        assert slow.startswith("timed out after 1 s: the command was killed") and "begun" in slow
+        await call(tools, ctx, "sandbox_write", path="f.py", content="x = 1\nx = 1\n")
+        with pytest.raises(ToolFailure, match="appears 2 times"):
+            await call(tools, ctx, "sandbox_edit", path="f.py", old_text="x = 1", new_text="x = 2")
+        with pytest.raises(ToolFailure, match="was not found"):
+            await call(tools, ctx, "sandbox_edit", path="f.py", old_text="y", new_text="x = 2")
+        with pytest.raises(ToolFailure, match="outside the workspace"):
+            await call(tools, ctx, "sandbox_read", path="../../etc/passwd")
+        with pytest.raises(ToolFailure, match="no file"):
+            await call(tools, ctx, "sandbox_read", path="missing.txt")
+
+
+async def test_paid_sandbox_is_charged_once_with_its_artifact(emulator, tools):
+    session = Session()
+    async with sandbox_context(emulator, session) as (ctx, recorder):
+        tool = tools["sandbox_create"]
+        arguments = json.dumps({"hardware": "t4-small"})
+        costly, estimate = await estimate_tool_call(tool, ToolCall(id="c1", name=tool.name, arguments=arguments), ctx)
+        # T4 small at 0.40 USD/h, for an hour of use and the 30 min idle before it sleeps.
+        assert costly and estimate == pytest.approx(0.6, rel=1e-4)
+        created = await call(tools, ctx, "sandbox_create", hardware="t4-small")
+        assert "charged: 0.6000 USD" in created
+        [sandbox] = recorder.of_type("space")
+        runtime = emulator.state.spaces.runs[sandbox.repo_id].runtime()
+        assert runtime["hardware"] == {"current": "t4-small", "requested": "t4-small"}
+        assert runtime["gcTimeout"] == 1800
+    async with sandbox_context(emulator, session) as (ctx, _):
+        await call(tools, ctx, "sandbox_create", hardware="t4-small")  # running: reused, not charged
+    assert [usd for usd, _ in session.charges] == [pytest.approx(0.6, rel=1e-4)]
+    assert session.charges[0][1]["tool"] == "sandbox_create"
+
+    # Asleep, it restarts on a fresh disk, and a new billing period is charged.
+    emulator.state.spaces.runs[sandbox.repo_id].sleeping = True
+    async with sandbox_context(emulator, session) as (ctx, _):
+        woken = await call(tools, ctx, "sandbox_create", hardware="t4-small")
+    assert "It was SLEEPING and restarted" in woken and len(session.charges) == 2
+
+
+async def test_unknown_hardware_cannot_be_estimated(emulator, tools):
+    session = Session()
+    async with sandbox_context(emulator, session) as (ctx, _):
+        tool = tools["sandbox_create"]
+        call_ = ToolCall(id="c1", name=tool.name, arguments=json.dumps({"hardware": "h200-galaxy"}))
+        assert await estimate_tool_call(tool, call_, ctx) == (True, None)  # → the budget gate asks for approval
+        free = ToolCall(id="c2", name=tool.name, arguments="{}")
+        assert await estimate_tool_call(tool, free, ctx) == (True, 0.0)
+
+
+async def test_402_without_credits_creates_and_charges_nothing(emulator, tools):
+    session = Session()
+    async with sandbox_context(emulator, session, token=BOB) as (ctx, recorder):
+        with pytest.raises(ToolFailure, match="billing: .*no credits"):
+            await call(tools, ctx, "sandbox_create", hardware="t4-small")
+        with pytest.raises(ToolFailure, match="billing"):
+            await call(tools, ctx, "sandbox_create")  # a Docker Space needs billing even on cpu-basic
+    assert recorder.artifacts == [] and session.charges == []
+    assert not [rid for rid in emulator.state.spaces.runs if rid.startswith("bob/")]
+
+
+async def test_build_error_is_reported(emulator, tools):
+    session = Session()
+    async with sandbox_context(emulator, session) as (ctx, _):
+        with pytest.raises(ToolFailure, match=r"failed to start \(BUILD_ERROR\)"):
+            await call(tools, ctx, "sandbox_create", packages=["emulator-build-error"])
+
+
+async def test_delete_then_a_new_sandbox(emulator, tools):
+    session = Session()
+    async with sandbox_context(emulator, session) as (ctx, recorder):
+        await call(tools, ctx, "sandbox_create")
+        [space_id] = [a.repo_id for a in recorder.of_type("space")]
+        assert (await call(tools, ctx, "sandbox_delete")) == f"Deleted the sandbox {space_id}."
+        assert emulator.state.catalog.get("spaces", space_id) is None
+        with pytest.raises(ToolFailure, match="may have been deleted"):
+            await call(tools, ctx, "sandbox_exec", command="ls")
+        assert "already deleted" in await call(tools, ctx, "sandbox_delete")
+        again = await call(tools, ctx, "sandbox_create")
+        assert again.startswith(f"Sandbox running: {space_id}")
+        assert emulator.state.spaces.runs[space_id].stage() == "RUNNING"
+
+
+async def test_a_recorded_sandbox_of_another_namespace_is_never_used(emulator, tools):
+    session = Session(artifacts=[{"type": "space", "repo_id": "bob/ml-intern-sandbox-x", "sandbox": True,
+                                  "url": "http://example.invalid"}])
+    async with sandbox_context(emulator, session) as (ctx, _):
+        with pytest.raises(ToolFailure, match="permission: you can only act in your own namespace"):
+            await call(tools, ctx, "sandbox_exec", command="ls")
+
+
+async def test_the_token_reaches_only_this_sandboxs_host(emulator, tools):
+    session = Session()
+    async with sandbox_context(emulator, session) as (ctx, _):
+        await call(tools, ctx, "sandbox_create")
+        emulator.state.clear_requests()
+        await call(tools, ctx, "sandbox_exec", command="true")
+    [sent] = emulator.state.recorded("/spaces-host/")
+    assert sent["path"].startswith("/spaces-host/alice-ml-intern-sandbox-") and sent["path"].endswith("/exec")
+    assert sent["headers"]["authorization"] == "Bearer alice"
+    # Without the caller's token the Space's host does not even admit the sandbox exists (a private Space).
+    reply = httpx.post(emulator.url + sent["path"], json={"command": "true"})
+    assert reply.status_code == 404
+    reply = httpx.post(emulator.url + sent["path"], json={"command": "true"}, headers={"authorization": f"Bearer {BOB}"})
+    assert reply.status_code == 404
+    assert ALICE not in json.dumps(emulator.state.recorded())
