@@ -181,3 +181,51 @@ def test_denied_approval_creates_nothing_and_an_approved_one_is_charged_once(ali
     assert emulator.state.spaces.runs[space_id].hardware == "a10g-large"
     final = alice.get(f"/v1/responses/{created['id']}").json()
     assert 2.25 <= final["usage"]["session_cost_usd"] < 5.0
+
+
+TRAIN = """# /// script
+# dependencies = ["transformers", "datasets"]
+# ///
+# EMULATOR_JOB_SECONDS=1 EMULATOR_JOB_LOG_LINES=2 EMULATOR_JOB_CREATES_REPO=alice/imdb-sandbox-tested
+import sys
+
+samples = int(sys.argv[sys.argv.index("--max-samples") + 1]) if "--max-samples" in sys.argv else 25000
+print(f"fine-tuning on {samples} IMDb reviews")
+"""
+
+
+def test_seed_style_task_research_then_sandbox_slice_then_the_job_with_the_tested_script(alice: httpx.Client,
+                                                                                         emulator):
+    import base64
+
+    from agent.tools.jobs.launch import SCRIPT_ENV
+
+    steps = [
+        {"say": "Checking the data.", "calls": [{"call": "dataset_inspect", "arguments": {
+            "dataset": "stanfordnlp/imdb", "config": "plain_text", "split": "train"}}]},
+        {"call": "sandbox_create", "arguments": {}},
+        {"call": "sandbox_write", "arguments": {"path": "train.py", "content": TRAIN}},
+        {"call": "sandbox_exec", "arguments": {"command": "python3 train.py --max-samples 8"}},
+        {"say": "The slice ran; launching the full run.", "calls": [{"call": "hf_job_run_uv", "arguments": {
+            "script": TRAIN, "script_args": ["--max-samples", "2000"], "flavor": "cpu-basic",
+            "timeout_seconds": 1800, "hf_token": True}}]},
+        {"call": "hf_job_wait", "arguments": {"job_id": {"$from_tool": "Job launched: ([0-9a-f]+)"},
+                                              "max_wait_seconds": 60}},
+        {"say": "Trained and pushed alice/imdb-sandbox-tested."},
+    ]
+    final = alice.post("/v1/responses", json={"input": script(*steps, prompt=f"Fine-tune on IMDb {nonce()}."),
+                                              "max_cost_usd": 5.0}, timeout=120).json()
+    assert final["status"] == "completed", final
+    calls = _calls(final)
+    assert all(c["status"] == "completed" for group in calls.values() for c in group), calls
+    assert "fine-tuning on 8 IMDb reviews" in calls["sandbox_exec"][0]["output"]
+    assert "COMPLETED" in calls["hf_job_wait"][0]["output"]
+    # The job ran the very script the sandbox tested.
+    kinds = {a["type"] for a in final["artifacts"]}
+    assert {"space", "hf_job", "model", "collection"} <= kinds, final["artifacts"]
+    [job] = [a for a in final["artifacts"] if a["type"] == "hf_job"]
+    [sandbox] = _sandboxes(final["artifacts"])
+    shipped = emulator.state.compute.jobs[job["id"]].spec["environment"][SCRIPT_ENV]
+    tested = emulator.state.spaces.runs[sandbox["repo_id"]]
+    assert base64.b64decode(shipped).decode() == TRAIN
+    assert (Path(tested.workspace.name) / "workspace" / "train.py").read_text() == TRAIN

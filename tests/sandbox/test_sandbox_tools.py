@@ -186,6 +186,50 @@ async def test_the_token_reaches_only_this_sandboxs_host(emulator, tools):
     # Without the caller's token the Space's host does not even admit the sandbox exists (a private Space).
     reply = httpx.post(emulator.url + sent["path"], json={"command": "true"})
     assert reply.status_code == 404
-    reply = httpx.post(emulator.url + sent["path"], json={"command": "true"}, headers={"authorization": f"Bearer {BOB}"})
+    reply = httpx.post(emulator.url + sent["path"], json={"command": "true"},
+                       headers={"authorization": f"Bearer {BOB}"})
     assert reply.status_code == 404
     assert ALICE not in json.dumps(emulator.state.recorded())
+
+
+async def test_parallel_creates_in_one_batch_make_one_sandbox_charged_once(emulator, tools):
+    import asyncio
+
+    session = Session()
+    async with sandbox_context(emulator, session) as (ctx, recorder):
+        outputs = await asyncio.gather(*(call(tools, ctx, "sandbox_create", hardware="t4-small") for _ in range(3)))
+    assert sum(out.startswith("Sandbox running") for out in outputs) == 1
+    assert sum(out.startswith("Reusing") for out in outputs) == 2
+    assert len(recorder.of_type("space")) == 1 and len(session.charges) == 1
+    assert tools["sandbox_create"]._locks == {}  # nothing kept per session once the calls are done
+
+
+async def test_a_large_file_is_read_from_its_start_with_a_note(emulator, tools):
+    session = Session()
+    async with sandbox_context(emulator, session) as (ctx, _):
+        await call(tools, ctx, "sandbox_create")
+        await call(tools, ctx, "sandbox_exec", command="python3 -c \"print('y' * 300_000)\" > big.txt")
+        out = await call(tools, ctx, "sandbox_read", path="big.txt")
+    assert out.startswith("y" * 1000) and out.endswith("for other parts]")
+    assert "the file has 300001 bytes" in out and len(out) < 70_000
+
+
+async def test_a_sandbox_cannot_make_the_server_buffer_without_bound(emulator):
+    """A (broken or hostile) sandbox streaming one endless line, or a huge reply: refused, bounded memory."""
+    from agent.tools.sandbox.client import SandboxClient
+
+    async def endless():
+        for _ in range(64):  # 4 MB, no newline
+            yield b"x" * 65_536
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=endless())
+
+    async with sandbox_context(emulator, Session()) as (ctx, _):
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as mock:
+            ctx.http = ctx.http.__class__(mock, ctx.http._auth)
+            client = SandboxClient(ctx, "alice/box")
+            with pytest.raises(ToolFailure, match="longer than"):
+                await client.exec("true", 10, None, ctx.log)
+            with pytest.raises(ToolFailure, match="more than"):
+                await client.call("GET", "list")

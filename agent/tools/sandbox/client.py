@@ -14,6 +14,8 @@ from agent.hf_hosts import SpaceHostAuth, space_url
 from agent.tools.base import ToolContext, ToolFailure
 
 REQUEST_TIMEOUT_SECONDS = 60.0
+MAX_REPLY_BYTES = 2_000_000  # a reply read whole (files are asked for at most READ_BYTES)
+MAX_FRAME_BYTES = 256_000    # one line of a command's stream (the server sends 8 KB chunks)
 MAX_LOG_LINES = 1000        # streamed as response.tool_log per command; the rest is in the returned head/tail
 MAX_LOG_LINE_CHARS = 2000
 
@@ -57,6 +59,29 @@ class LineLog:
             await self._log(f"…[more than {MAX_LOG_LINES} lines: the rest is not streamed]")
 
 
+async def _bounded_body(reply: httpx.Response, limit: int) -> bytes:
+    body = bytearray()
+    async for chunk in reply.aiter_bytes():
+        body += chunk
+        if len(body) > limit:
+            raise ToolFailure(f"the sandbox answered more than {limit} bytes; refused.")
+    return bytes(body)
+
+
+async def _bounded_lines(reply: httpx.Response, limit: int):
+    """The body's lines, none longer than ``limit`` bytes (a sandbox cannot make this process buffer more)."""
+    partial = b""
+    async for chunk in reply.aiter_bytes():
+        partial += chunk
+        *lines, partial = partial.split(b"\n")
+        for line in lines:
+            yield line.decode(errors="replace")
+        if len(partial) > limit:
+            raise ToolFailure(f"the sandbox streamed a line longer than {limit} bytes; refused.")
+    if partial:
+        yield partial.decode(errors="replace")
+
+
 class SandboxClient:
     def __init__(self, ctx: ToolContext, space_id: str) -> None:
         self.space_id = space_id
@@ -89,7 +114,7 @@ class SandboxClient:
         try:
             async with self._http.stream(method, self.url(route), json=body, params=params, follow_redirects=False,
                                          timeout=REQUEST_TIMEOUT_SECONDS) as reply:
-                raw = await reply.aread()
+                raw = await _bounded_body(reply, MAX_REPLY_BYTES)
         except httpx.HTTPError as exc:
             raise ToolFailure(f"could not reach the sandbox {self.space_id} ({type(exc).__name__}); retry, or "
                               "call sandbox_create to check it is running.") from None
@@ -112,8 +137,8 @@ class SandboxClient:
                                          timeout=httpx.Timeout(REQUEST_TIMEOUT_SECONDS,
                                                                read=timeout_seconds + 30)) as reply:
                 if reply.status_code != 200:
-                    raise self._refused(reply.status_code, await reply.aread())
-                async for line in reply.aiter_lines():
+                    raise self._refused(reply.status_code, await _bounded_body(reply, MAX_REPLY_BYTES))
+                async for line in _bounded_lines(reply, MAX_FRAME_BYTES):
                     if not line.strip():
                         continue
                     frame = json.loads(line)

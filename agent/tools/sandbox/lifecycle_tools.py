@@ -8,6 +8,7 @@ waits for the caller's approval. cpu-basic is free.
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from pydantic import BaseModel, Field, field_validator
@@ -51,6 +52,9 @@ class SandboxCreate(Tool[CreateArgs]):
     def __init__(self, collections: SessionCollections, hardware: HardwareCatalog) -> None:
         self.collections = collections
         self.hardware = hardware
+        # One create at a time per session in this process: parallel calls in one batch make one Space, charged once
+        # (the second finds the first's artifact). session id -> [lock, calls using it]; dropped at zero.
+        self._locks: dict[str, list] = {}
 
     def timeout_seconds(self, args: CreateArgs) -> float:
         return 1800 + INSTALL_TIMEOUT_SECONDS  # building waits up to settings.sandbox_start_timeout_seconds
@@ -70,6 +74,17 @@ class SandboxCreate(Tool[CreateArgs]):
 
     async def run(self, args: CreateArgs, ctx: ToolContext) -> str:
         require_repo_write(ctx)
+        entry = self._locks.setdefault(ctx.session_id, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                return await self._create_or_reuse(args, ctx)
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                self._locks.pop(ctx.session_id, None)
+
+    async def _create_or_reuse(self, args: CreateArgs, ctx: ToolContext) -> str:
         existing = await space.session_sandbox(ctx)
         if existing is not None:
             state = await space.runtime(ctx, existing)

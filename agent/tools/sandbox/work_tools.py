@@ -15,6 +15,7 @@ from agent.tools.sandbox.client import SandboxClient
 
 MAX_COMMAND_TIMEOUT = 1800
 MAX_CONTENT_CHARS = 500_000
+READ_BYTES = 64_000  # what sandbox_read fetches; the model reads at most MAX_TOOL_OUTPUT_CHARS of it
 PATH_HELP = "Path relative to the workspace, e.g. train.py or data/sample.json."
 
 
@@ -62,9 +63,13 @@ class SandboxRead(Tool[ReadArgs]):
     Arguments = ReadArgs
 
     async def run(self, args: ReadArgs, ctx: ToolContext) -> str:
-        found = await SandboxClient(ctx, await space.require_sandbox(ctx)).call("GET", "files",
-                                                                                params={"path": args.path})
-        return str(found.get("content", ""))
+        found = await SandboxClient(ctx, await space.require_sandbox(ctx)).call(
+            "GET", "files", params={"path": args.path, "max_bytes": str(READ_BYTES)})
+        content = str(found.get("content", ""))
+        if found.get("truncated"):
+            content += (f"\n…[the file has {found.get('size')} bytes; this is the start. Use sandbox_exec "
+                        "(e.g. sed -n '100,200p', tail, grep) for other parts]")
+        return content
 
 
 class WriteArgs(BaseModel):

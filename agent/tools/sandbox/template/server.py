@@ -192,11 +192,15 @@ async def _read(config: SandboxConfig, request: Request) -> Response:
     path = confined(config, request.query_params.get("path"))
     if not path.is_file():
         raise Refused(404, f"no file at {request.query_params.get('path')!r}")
+    try:
+        limit = min(int(request.query_params.get("max_bytes") or MAX_FILE_BYTES), MAX_FILE_BYTES)
+    except ValueError:
+        raise Refused(400, "max_bytes must be an integer") from None
     size = path.stat().st_size
     with path.open("rb") as handle:
-        data = handle.read(MAX_FILE_BYTES)
+        data = handle.read(max(limit, 0))
     return JSONResponse({"path": str(path.relative_to(config.workspace.resolve())), "size": size,
-                         "content": data.decode(errors="replace"), "truncated": size > MAX_FILE_BYTES})
+                         "content": data.decode(errors="ignore"), "truncated": size > len(data)})
 
 
 async def _write(config: SandboxConfig, request: Request) -> Response:
