@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.conftest import ALICE, BOB
 from tests.sandbox.context import template_module
