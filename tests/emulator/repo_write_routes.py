@@ -50,7 +50,9 @@ def create_repo_record(state: Any, kind: str, repo_id: str, *, private: bool, sd
         record["tags"] = ["region:us"]
         record["cardData"] = None
     else:
-        record = space_record(repo_id, sdk or "gradio", 0, now, now, stage="BUILDING", hardware=hardware or "cpu-basic")
+        # A Docker Space has no app until a commit brings its Dockerfile (the Hub's NO_APP_FILE).
+        stage = "NO_APP_FILE" if sdk == "docker" else "BUILDING"
+        record = space_record(repo_id, sdk or "gradio", 0, now, now, stage=stage, hardware=hardware or "cpu-basic")
         record["siblings"] = [{"rfilename": ".gitattributes"}]
         record["runtime"]["gcTimeout"] = sleep_seconds
     record["private"] = private

@@ -27,7 +27,7 @@ def test_a_docker_space_lifecycle(emulator):
     space_id = "alice/lifecycle-box"
     api.create_repo(space_id, repo_type="space", space_sdk="docker", private=True, space_hardware="t4-small",
                     space_sleep_time=600)
-    assert api.get_space_runtime(space_id).stage == "BUILDING"  # the Hub's stage for a repo without its app yet
+    assert api.get_space_runtime(space_id).stage == "NO_APP_FILE"  # no Dockerfile yet
     api.create_commit(space_id, repo_type="space", commit_message="app", operations=[
         CommitOperationAdd(path_in_repo=p, path_or_fileobj=c) for p, c in template_files([]).items()])
     assert api.get_space_runtime(space_id).stage == "BUILDING"

@@ -144,11 +144,32 @@ async def test_402_without_credits_creates_and_charges_nothing(emulator, tools):
     assert not [rid for rid in emulator.state.spaces.runs if rid.startswith("bob/")]
 
 
-async def test_build_error_is_reported(emulator, tools):
+async def test_a_failed_build_is_reported_then_rebuilt_with_fixed_packages(emulator, tools):
+    session = Session()
+    async with sandbox_context(emulator, session) as (ctx, recorder):
+        with pytest.raises(ToolFailure, match=r"failed to start \(BUILD_ERROR\).*call sandbox_create again"):
+            await call(tools, ctx, "sandbox_create", hardware="t4-small", packages=["emulator-build-error"])
+        # The Space exists (and was charged with its artifact); the next create rebuilds it with the new packages.
+        [space_id] = [a.repo_id for a in recorder.of_type("space")]
+        fixed = await call(tools, ctx, "sandbox_create", hardware="t4-small", packages=["numpy"])
+        assert "It was BUILD_ERROR: rebuilt from the template with numpy." in fixed
+        assert emulator.state.compute.repo_files[("space", space_id)]["user-requirements.txt"] == b"numpy\n"
+        assert emulator.state.spaces.runs[space_id].stage() == "RUNNING"
+    assert len(session.charges) == 1
+
+
+async def test_a_space_left_without_its_app_by_a_crash_is_completed(emulator, tools):
+    """A crash after the Space was created (and recorded) but before the template was uploaded."""
+    from agent.tools.sandbox import space
+
     session = Session()
     async with sandbox_context(emulator, session) as (ctx, _):
-        with pytest.raises(ToolFailure, match=r"failed to start \(BUILD_ERROR\)"):
-            await call(tools, ctx, "sandbox_create", packages=["emulator-build-error"])
+        space_id = f"alice/{space.sandbox_name(session.id)}"
+        await space.create_space(ctx, space_id, "cpu-basic", None)
+        session.artifacts.append(space.sandbox_artifact(ctx, space_id).public())
+        done = await call(tools, ctx, "sandbox_create")
+    assert "It was NO_APP_FILE: rebuilt from the template." in done
+    assert emulator.state.spaces.runs[space_id].stage() == "RUNNING"
 
 
 async def test_delete_then_a_new_sandbox(emulator, tools):

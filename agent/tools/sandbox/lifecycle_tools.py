@@ -2,8 +2,8 @@
 
 Money: a sandbox on paid hardware is charged its estimate (an hour of use plus the idle time before it sleeps, at
 the flavor's price) the moment it exists, in the same commit as its ``space`` artifact; waking a sleeping paid
-sandbox starts a new billing period and is charged again. A flavor without a known price cannot be estimated and
-waits for the caller's approval. cpu-basic is free.
+sandbox starts a new billing period and is charged again (rebuilding one whose build failed is not: it never ran).
+A flavor without a known price cannot be estimated and waits for the caller's approval. cpu-basic is free.
 """
 
 from __future__ import annotations
@@ -115,7 +115,14 @@ class SandboxCreate(Tool[CreateArgs]):
         if hardware != args.hardware:
             notes.append(f"note: it runs on {hardware}, not {args.hardware}; sandbox_delete it first to change.")
         stage = str(state.get("stage"))
-        if stage in space.ASLEEP or stage in space.FAILED:
+        rebuilt = stage in space.FAILED or stage == space.NO_APP
+        if rebuilt:
+            # A failed build (or a crash before the template was uploaded): build again, with these packages. Not
+            # charged again: the first estimate's hour of use was not used by a Space that did not run.
+            await space.upload_template(ctx, space_id, args.packages)
+            notes.append(f"It was {stage}: rebuilt from the template"
+                         + (f" with {', '.join(args.packages)}." if args.packages else "."))
+        elif stage in space.ASLEEP:
             await space.restart(ctx, space_id)
             if hardware != FREE_FLAVOR:
                 charged = await self._charge(args.model_copy(update={"hardware": hardware}), ctx)
@@ -123,7 +130,7 @@ class SandboxCreate(Tool[CreateArgs]):
                 notes.append(f"charged: {charged:.4f} USD (estimate): waking paid hardware starts a new period")
             notes.append(f"It was {stage} and restarted: its workspace is empty again.")
         await space.wait_until_running(ctx, space_id)
-        if args.packages:
+        if args.packages and not rebuilt:
             result = await SandboxClient(ctx, space_id).exec(
                 "pip install --user " + " ".join(f"'{p}'" for p in args.packages), INSTALL_TIMEOUT_SECONDS, None,
                 ctx.log)

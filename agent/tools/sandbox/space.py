@@ -18,7 +18,8 @@ from agent.tools.repos.write_support import call_hub, hub_failure, repo_url, res
 from agent.tools.sandbox.files import template_files
 
 NAME_PREFIX = "ml-intern-sandbox-"
-STARTING = ("BUILDING", "APP_STARTING", "RUNNING_BUILDING", "RUNNING_APP_STARTING", "NO_APP_FILE")
+NO_APP = "NO_APP_FILE"
+NO_APP_GRACE_SECONDS = 60.0  # right after the upload the Hub may still report no app for a moment
 FAILED = ("BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR")
 ASLEEP = ("SLEEPING", "PAUSED", "STOPPED")
 FIRST_POLL_SECONDS, MAX_POLL_SECONDS = 0.25, 5.0
@@ -97,7 +98,8 @@ async def restart(ctx: ToolContext, space_id: str) -> None:
 async def wait_until_running(ctx: ToolContext, space_id: str) -> dict[str, Any]:
     """Poll the Space's runtime until RUNNING, streaming each new stage; a failed build or start is the model's to
     read (with the Hub's error message)."""
-    deadline = time.monotonic() + ctx.settings.sandbox_start_timeout_seconds
+    started = time.monotonic()
+    deadline = started + ctx.settings.sandbox_start_timeout_seconds
     delay, seen = FIRST_POLL_SECONDS, None
     while True:
         state = await runtime(ctx, space_id)
@@ -109,7 +111,7 @@ async def wait_until_running(ctx: ToolContext, space_id: str) -> dict[str, Any]:
             seen = stage
         if stage == "RUNNING":
             return state
-        if stage in FAILED:
+        if stage in FAILED or (stage == NO_APP and time.monotonic() > started + NO_APP_GRACE_SECONDS):
             detail = str(state.get("errorMessage") or "")[:1000]
             raise ToolFailure(f"the sandbox {space_id} failed to start ({stage}){': ' + detail if detail else ''}. "
                               "Fix the packages (a name or version that does not install?) and call sandbox_create "
