@@ -70,7 +70,7 @@ from agent.store.store import (
 from agent.store.tables import ResponseRow, SessionRow
 from agent.tools import Tool, default_tools
 from agent.tools.code_mode import MontyRunner
-from agent.tools.collection import SessionCollections
+from agent.tools.repos.collection import SessionCollections
 from agent.turn import TurnRunner
 from agent.turn_options import TurnOptions
 from agent.writer import TurnWriter

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+import httpx
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "moonshotai/Kimi-K2.6:novita"
@@ -29,6 +30,13 @@ class Settings(BaseSettings):
     hub_url: str = "https://huggingface.co"
     router_url: str = "https://router.huggingface.co/v1"
     datasets_server_url: str = "https://datasets-server.huggingface.co"
+    # A Space's own host, where the agent's sandbox answers: ``{subdomain}`` is the Space id's host form
+    # (``alice/my-box`` -> ``alice-my-box``). The emulator serves it on loopback.
+    spaces_url_template: str = "https://{subdomain}.hf.space"
+
+    # The agent's sandbox (a private Docker Space per session; see agent/tools/sandbox/).
+    sandbox_sleep_seconds: int = Field(1800, ge=300, le=48 * 3600)   # paid hardware sleeps after this idle time
+    sandbox_start_timeout_seconds: float = Field(900.0, gt=0)          # building and starting, at most
 
     default_model: str = DEFAULT_MODEL
     supported_models: tuple[str, ...] = SUPPORTED_MODELS
@@ -94,6 +102,20 @@ class Settings(BaseSettings):
     # uvicorn's per-request access log (off by default: at thousands of requests a second it costs more than
     # serving them; ingress controllers log requests already).
     access_log: bool = False
+
+    @field_validator("spaces_url_template")
+    @classmethod
+    def _spaces_template(cls, value: str) -> str:
+        """http(s), one ``{subdomain}`` in the host or a path segment, nothing else to fill in."""
+        probe = value.replace("{subdomain}", "probe-sub", 1)
+        if value.count("{subdomain}") != 1 or "{" in probe or "}" in probe:
+            raise ValueError("spaces_url_template must contain {subdomain} exactly once and no other braces")
+        url = httpx.URL(probe)
+        if url.scheme not in ("http", "https") or not url.host or url.query or url.fragment:
+            raise ValueError("spaces_url_template must be an http(s) URL without query or fragment")
+        if url.host.split(".")[0] != "probe-sub" and "probe-sub" not in url.path.split("/"):
+            raise ValueError("{subdomain} must be the host's first label or a whole path segment")
+        return value.rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

@@ -24,7 +24,7 @@ from agent.store.outage import StoreUnavailable, is_outage
 from agent.store.store import Store
 from agent.tools import Tool, ToolContext, ToolFailure
 from agent.tools.base import ModelAccess
-from agent.tools.collection import SessionCollections, recover_collection_artifacts
+from agent.tools.repos.collection import SessionCollections, recover_collection_artifacts
 from agent.turn_options import TurnOptions
 from agent.writer import TurnWriter
 
@@ -107,9 +107,12 @@ class TurnRunner:
                 async def record(artifact: Artifact) -> None:
                     await writer.record_artifact(artifact)
 
+                async def session_artifacts() -> list[dict[str, Any]]:
+                    return [*await self.store.artifacts(session_id=writer.session_id), *writer.state.artifacts]
+
                 return ToolContext(identity=identity, settings=self.settings, session_id=writer.session_id,
                                    response_id=writer.response_id, http=runtime.http, log=log_line,
-                                   record_artifact=record, model=lent_model,
+                                   record_artifact=record, session_artifacts=session_artifacts, model=lent_model,
                                    charge=lambda usd, **details: writer.charge(ev.ACTION_COST, usd, item_id=item_id,
                                                                                **details),
                                    update_plan=lambda steps: writer.emit(ev.PLAN_UPDATED, item_id=item_id, plan=steps))

@@ -44,7 +44,8 @@ class ServerHandle:
 def make_settings(emulator: EmulatorHandle, database_url: str, **overrides) -> Settings:
     values = dict(
         database_url=database_url, hub_url=emulator.url, router_url=emulator.router_url,
-        datasets_server_url=emulator.datasets_server_url, llm_retry_base_delay=0.01, delta_flush_ms=10,
+        datasets_server_url=emulator.datasets_server_url, spaces_url_template=emulator.spaces_url_template,
+        llm_retry_base_delay=0.01, delta_flush_ms=10,
         sse_keepalive_seconds=5.0,
     )
     values.update(overrides)

@@ -67,6 +67,7 @@ def start_server_process(env_overrides: dict[str, str], log_path: Path, timeout:
 def server_env(emulator, database_url: str, **extra: str) -> dict[str, str]:
     return {"ML_INTERN_DATABASE_URL": database_url, "ML_INTERN_HUB_URL": emulator.url,
             "ML_INTERN_ROUTER_URL": emulator.router_url, "ML_INTERN_DATASETS_SERVER_URL": emulator.datasets_server_url,
+            "ML_INTERN_SPACES_URL_TEMPLATE": emulator.spaces_url_template,
             "ML_INTERN_LLM_RETRY_BASE_DELAY": "0.01", **extra}
 
 

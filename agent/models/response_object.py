@@ -171,6 +171,7 @@ class Artifact(BaseModel):
     space_id: str | None = None    # trackio_dashboard
     project: str | None = None     # trackio_dashboard
     slug: str | None = None        # collection
+    sandbox: bool | None = None    # space: the session's sandbox (the agent's dev box), reused across turns
 
     @property
     def key(self) -> str:

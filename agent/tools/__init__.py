@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from agent.tools.base import Tool, ToolContext, ToolFailure, ToolResult, truncate
-from agent.tools.collection import SessionCollections
+from agent.tools.repos.collection import SessionCollections
 from agent.tools.compute import compute_tools
-from agent.tools.hub import HubRepoDetails, HubSearch
+from agent.tools.research.hub import HubRepoDetails, HubSearch
 from agent.tools.plan import PlanTool
-from agent.tools.research import research_tools
-from agent.tools.research_agent import ResearchAgent
+from agent.tools.research.registry import research_tools
+from agent.tools.research.subagent import ResearchAgent
 
 
 def default_tools(collections: SessionCollections | None = None, code_runner=None) -> list[Tool]:

@@ -55,6 +55,8 @@ class ToolContext:
     # Charges an action's cost now (``charge(usd, tool=name)``), committed with the next durable event — the
     # artifact the action created. Tools that use it declare ``charges_actual = True``. None: not charged.
     charge: Callable[..., None] | None = None
+    # Every artifact of the session so far, earlier turns included (the store's, then this turn's). None: unknown.
+    session_artifacts: Callable[[], Awaitable[list[dict[str, Any]]]] | None = None
     # Publishes the agent's plan (a list of {title, status}) on the response. None: plans are not shown.
     update_plan: Callable[[list[dict[str, str]]], Awaitable[None]] | None = None
 

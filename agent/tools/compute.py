@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from agent.tools.base import Tool
-from agent.tools.collection import SessionCollections, SessionCollectionTool
-from agent.tools.jobs import HfJobRun, HfJobRunUv, JobLauncher
-from agent.tools.jobs_hardware import HardwareCatalog
-from agent.tools.jobs_monitor import (HfJobCancel, HfJobHardware, HfJobInspect, HfJobList, HfJobLogs, HfJobMetrics,
+from agent.tools.repos.collection import SessionCollections, SessionCollectionTool
+from agent.tools.jobs.launch import HfJobRun, HfJobRunUv, JobLauncher
+from agent.tools.jobs.hardware import HardwareCatalog
+from agent.tools.jobs.monitor import (HfJobCancel, HfJobHardware, HfJobInspect, HfJobList, HfJobLogs, HfJobMetrics,
                                       HfJobWait)
-from agent.tools.jobs_scheduled import HfScheduledJobCreate, HfScheduledJobManage
-from agent.tools.repos import HubCommitFiles, HubCreateRepo
-from agent.tools.trackio import TrackioDashboard
+from agent.tools.jobs.scheduled import HfScheduledJobCreate, HfScheduledJobManage
+from agent.tools.repos.write import HubCommitFiles, HubCreateRepo
+from agent.tools.jobs.trackio import TrackioDashboard
+from agent.tools.sandbox import sandbox_tools
 
 
 def compute_tools(hardware: HardwareCatalog | None = None,
                   collections: SessionCollections | None = None) -> list[Tool]:
-    """Jobs, scheduled jobs, repo writes, the session collection and trackio dashboards.
+    """Jobs, scheduled jobs, repo writes, the session collection, trackio dashboards and the sandbox.
 
     ``hardware`` caches the live price catalog and ``collections`` the session collection slugs: share one of each
     per process (build the list once) so the caches are reused.
@@ -28,5 +29,5 @@ def compute_tools(hardware: HardwareCatalog | None = None,
         HfJobCancel(), HfJobList(), HfJobHardware(hardware),
         HfScheduledJobCreate(launcher), HfScheduledJobManage(),
         HubCreateRepo(collections, hardware), HubCommitFiles(collections), SessionCollectionTool(collections),
-        TrackioDashboard(collections),
+        TrackioDashboard(collections), *sandbox_tools(collections, hardware),
     ]

@@ -48,6 +48,7 @@ def banner(host: str, port: int, load_accounts: int = 0) -> str:
         f"  ML_INTERN_HUB_URL={base}",
         f"  ML_INTERN_ROUTER_URL={base}/v1",
         f"  ML_INTERN_DATASETS_SERVER_URL={base}",
+        f"  ML_INTERN_SPACES_URL_TEMPLATE={base}/spaces-host/{{subdomain}}",
         "Tokens: hf_emu_alice, hf_emu_bob, hf_emu_carol_noinfer, hf_emu_dave_fg, hf_emu_erin_read, hf_emu_org_acme",
     ]
     if load_accounts:
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     sock = bind_socket(args.host, args.port)
     print(banner(args.host, sock.getsockname()[1], args.load_accounts), flush=True)
     state = EmulatorState(reasoning_replay=args.reasoning_replay, load_accounts=args.load_accounts)
+    state.spaces.hub_url = f"http://{args.host}:{sock.getsockname()[1]}"  # Space apps check tokens against it
     for service, fault in args.hub_faults:
         state.hub_faults.set(service, fault)
     server = uvicorn.Server(uvicorn.Config(create_app(state), log_level=args.log_level, lifespan="off"))
@@ -70,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         sock.close()
+        state.spaces.close()
     return 0
 
 

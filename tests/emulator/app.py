@@ -9,13 +9,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from . import (collections_routes, datasets_server_routes, hub_routes, introspection_routes, jobs_routes,
-               repo_write_routes, research_routes, router_routes)
+               repo_write_routes, research_routes, router_routes, spaces_routes)
 from .recording import RecordingMiddleware
 from .state import EmulatorState
 
 # Add a module here to add endpoints (jobs, papers, docs, ...).
 ROUTE_MODULES = [
     introspection_routes,
+    spaces_routes,  # before research/hub routes: their /api/spaces/{id:path} would take /runtime
     research_routes,  # before hub_routes: /api/{kind}/{id}/likers|discussions
     hub_routes,
     router_routes,

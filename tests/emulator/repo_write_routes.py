@@ -50,7 +50,9 @@ def create_repo_record(state: Any, kind: str, repo_id: str, *, private: bool, sd
         record["tags"] = ["region:us"]
         record["cardData"] = None
     else:
-        record = space_record(repo_id, sdk or "gradio", 0, now, now, stage="BUILDING", hardware=hardware or "cpu-basic")
+        # A Docker Space has no app until a commit brings its Dockerfile (the Hub's NO_APP_FILE).
+        stage = "NO_APP_FILE" if sdk == "docker" else "BUILDING"
+        record = space_record(repo_id, sdk or "gradio", 0, now, now, stage=stage, hardware=hardware or "cpu-basic")
         record["siblings"] = [{"rfilename": ".gitattributes"}]
         record["runtime"]["gcTimeout"] = sleep_seconds
     record["private"] = private
@@ -98,6 +100,11 @@ def _create_handler(state: Any):
                 return hub_error(400, f"Invalid hardware: {hardware}")
             payer = account_by_name(state, namespace)
             if hardware != "cpu-basic" and (payer is None or not payer.can_pay):
+                return hub_error(402, INSUFFICIENT_CREDITS, "InsufficientCredits")
+        if kind == "space" and sdk == "docker":
+            # Docker Spaces run on compute even on cpu-basic: the namespace needs billing (or a subscription).
+            payer = account_by_name(state, namespace)
+            if payer is None or not payer.can_pay:
                 return hub_error(402, INSUFFICIENT_CREDITS, "InsufficientCredits")
         private = body.get("visibility") == "private" or bool(body.get("private"))
         record = create_repo_record(state, kind, repo_id, private=private, sdk=sdk, hardware=hardware,
@@ -177,6 +184,8 @@ def _apply_commit(state: Any, kind: str, repo_id: str, lines: list[dict[str, Any
     record["siblings"] = [{"rfilename": path} for path in sorted(files)]
     if kind == "space" and ("app.py" in files or "index.html" in files):
         record.setdefault("runtime", {})["stage"] = "RUNNING"
+    if kind == "space":
+        state.spaces.on_commit(record, files)
     state.compute.commits.append({"kind": kind, "repo_id": repo_id, "summary": summary, "paths": changed,
                                   "oid": oid})
     return oid, summary

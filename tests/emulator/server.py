@@ -32,9 +32,19 @@ class EmulatorHandle:
     def datasets_server_url(self) -> str:
         return self.url
 
+    @property
+    def spaces_url_template(self) -> str:
+        """Where a Space's own host is served (``https://{subdomain}.hf.space`` on Hugging Face)."""
+        return f"{self.url}/spaces-host/{{subdomain}}"
+
 
 @contextmanager
 def run_emulator(port: int = 0, state: EmulatorState | None = None, host: str = "127.0.0.1") -> Iterator[EmulatorHandle]:
     state = state if state is not None else EmulatorState()
     with serve_in_thread(create_app(state), host=host, port=port, lifespan="off", name="emulator") as actual_port:
-        yield EmulatorHandle(host=host, port=actual_port, state=state)
+        handle = EmulatorHandle(host=host, port=actual_port, state=state)
+        state.spaces.hub_url = handle.url
+        try:
+            yield handle
+        finally:
+            state.spaces.close()

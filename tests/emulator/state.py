@@ -12,6 +12,7 @@ from .accounts import load_accounts as make_load_accounts
 from .catalog import Catalog, build_catalog
 from .compute_state import ComputeState
 from .hub_faults import HubFaults
+from .spaces_runtime import SpaceRuntimes
 from .viewer_catalog import ViewerCatalog, build_viewer_catalog
 
 MAX_RECORDED_REQUESTS = 5_000
@@ -41,6 +42,8 @@ class EmulatorState:
     load_accounts: int = 0
     # Faults played by Hub services (whoami, datasets-server): see hub_faults.py.
     hub_faults: HubFaults = field(default_factory=HubFaults)
+    # Docker Spaces' lifecycles and running apps (see spaces_runtime.py).
+    spaces: SpaceRuntimes = field(default_factory=SpaceRuntimes)
 
     def __post_init__(self) -> None:
         if self.load_accounts < 0:

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from agent.tools.jobs import SESSION_LABEL, session_label
+from agent.tools.jobs.launch import SESSION_LABEL, session_label
 from tests.conftest import ALICE, script
 from tests.integration.helpers import chat_requests, emulator_requests, nonce, stream_events
 from tests.process import ServerProcess, server_env, start_server_process

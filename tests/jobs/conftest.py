@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.tools.collection import SessionCollections
-from agent.tools.jobs import JobLauncher
-from agent.tools.jobs_hardware import HardwareCatalog
+from agent.tools.repos.collection import SessionCollections
+from agent.tools.jobs.launch import JobLauncher
+from agent.tools.jobs.hardware import HardwareCatalog
 from tests.emulator import EmulatorHandle
 
 

@@ -9,13 +9,13 @@ import pytest
 from huggingface_hub import HfApi
 
 from agent.tools.base import ToolFailure
-from agent.tools.collection import (SessionCollectionArgs, SessionCollections, SessionCollectionTool,
+from agent.tools.repos.collection import (SessionCollectionArgs, SessionCollections, SessionCollectionTool,
                                     collection_title, recover_collection_artifacts)
-from agent.tools.jobs import HfJobRunUv, UvJobArgs
-from agent.tools.jobs_hardware import HardwareCatalog
-from agent.tools.jobs_monitor import HfJobWait, JobWaitArgs
-from agent.tools.repos import CommitFilesArgs, CreateRepoArgs, FileArg, HubCommitFiles, HubCreateRepo
-from agent.tools.trackio import TrackioArgs, TrackioDashboard
+from agent.tools.jobs.launch import HfJobRunUv, UvJobArgs
+from agent.tools.jobs.hardware import HardwareCatalog
+from agent.tools.jobs.monitor import HfJobWait, JobWaitArgs
+from agent.tools.repos.write import CommitFilesArgs, CreateRepoArgs, FileArg, HubCommitFiles, HubCreateRepo
+from agent.tools.jobs.trackio import TrackioArgs, TrackioDashboard
 from tests.emulator import EmulatorHandle
 from tests.jobs.context import tool_context
 

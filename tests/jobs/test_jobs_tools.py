@@ -9,8 +9,8 @@ import json
 import pytest
 
 from agent.tools.base import ToolFailure
-from agent.tools.jobs import SCRIPT_ENV, DockerJobArgs, HfJobRun, HfJobRunUv, UvJobArgs
-from agent.tools.jobs_monitor import (HardwareArgs, HfJobCancel, HfJobHardware, HfJobInspect, HfJobList, HfJobLogs,
+from agent.tools.jobs.launch import SCRIPT_ENV, DockerJobArgs, HfJobRun, HfJobRunUv, UvJobArgs
+from agent.tools.jobs.monitor import (HardwareArgs, HfJobCancel, HfJobHardware, HfJobInspect, HfJobList, HfJobLogs,
                                       HfJobMetrics, HfJobWait, JobListArgs, JobLogsArgs, JobRef, JobWaitArgs)
 from tests.emulator import EmulatorHandle, run_emulator
 from tests.jobs.context import tool_context

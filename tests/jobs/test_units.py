@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from agent.tools.collection import dashboard_note, item_artifact
-from agent.tools.jobs import UvJobArgs, uv_command
-from agent.tools.jobs_hardware import STATIC_FLAVORS, HardwareCatalog, parse_hardware
-from agent.tools.jobs_logs import clean_log_line
-from agent.tools.jobs_scheduled import ScheduledCreateArgs
+from agent.tools.repos.collection import dashboard_note, item_artifact
+from agent.tools.jobs.launch import UvJobArgs, uv_command
+from agent.tools.jobs.hardware import STATIC_FLAVORS, HardwareCatalog, parse_hardware
+from agent.tools.jobs.logs import clean_log_line
+from agent.tools.jobs.scheduled import ScheduledCreateArgs
 from tests.jobs.context import tool_context
 
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from agent.tools.base import ToolFailure
-from agent.tools.dataset_format import diagnose
-from agent.tools.dataset_inspect import DatasetInspect
+from agent.tools.datasets.format import diagnose
+from agent.tools.datasets.inspect import DatasetInspect
 from tests.tools.context import call
 
 STRING = {"dtype": "string", "_type": "Value"}

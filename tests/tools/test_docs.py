@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.tools import docs
+from agent.tools.research import docs
 from agent.tools.base import ToolFailure
-from agent.tools.docs import DocsFetch, DocsSearch, html_to_text, resolve_doc_url
+from agent.tools.research.docs import DocsFetch, DocsSearch, html_to_text, resolve_doc_url
 from tests.emulator import run_emulator
 from tests.tools.context import call, tool_context
 

@@ -12,11 +12,11 @@ from agent import hub_ids
 from agent.hub_ids import InvalidHubName, hub_path
 from agent.tools.base import ToolFailure
 from agent.tools.code_mode import HubQuery
-from agent.tools.dataset_inspect import DatasetInspect
-from agent.tools.docs import DocsFetch
-from agent.tools.hub import HubRepoDetails
-from agent.tools.jobs_monitor import HfJobInspect
-from agent.tools.repos import HubCommitFiles
+from agent.tools.datasets.inspect import DatasetInspect
+from agent.tools.research.docs import DocsFetch
+from agent.tools.research.hub import HubRepoDetails
+from agent.tools.jobs.monitor import HfJobInspect
+from agent.tools.repos.write import HubCommitFiles
 from tests.tools.context import call
 
 # Traversal and injection attempts: raw and encoded dots, query and fragment injection, other hosts, backslashes.

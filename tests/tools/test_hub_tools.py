@@ -7,7 +7,7 @@ import json
 import pytest
 
 from agent.tools.base import ToolFailure
-from agent.tools.hub import HubRepoDetails, HubSearch
+from agent.tools.research.hub import HubRepoDetails, HubSearch
 from tests.tools.context import call
 
 

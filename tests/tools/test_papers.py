@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from agent.tools import papers
+from agent.tools.research import papers
 from agent.tools.base import ToolFailure
-from agent.tools.papers import PaperRead, PaperSearch, find_section, split_sections
+from agent.tools.research.papers import PaperRead, PaperSearch, find_section, split_sections
 from tests.tools.context import call
 
 

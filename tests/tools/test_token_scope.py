@@ -8,10 +8,10 @@ import pytest
 from agent.tools.base import ToolFailure
 from agent.hub_ids import hub_path
 from agent.tools.code_mode.runtime import Budget, ScriptRun
-from agent.tools.dataset_inspect import DatasetInspect
-from agent.tools.docs import DocsFetch, DocsSearch
-from agent.tools.hub import HubRepoDetails, HubSearch
-from agent.tools.papers import PaperRead, PaperSearch
+from agent.tools.datasets.inspect import DatasetInspect
+from agent.tools.research.docs import DocsFetch, DocsSearch
+from agent.tools.research.hub import HubRepoDetails, HubSearch
+from agent.tools.research.papers import PaperRead, PaperSearch
 from agent.tools.code_mode import HubQuery
 from tests.emulator import run_emulator
 from tests.tools.context import call, tool_context

@@ -55,7 +55,7 @@ def test_everything_unparseable_is_json_refused(raw):
 def test_tool_arguments_are_bounded_the_same_way(raw):
     # The model's arguments are untrusted input too: a clear error it can fix, not "failed unexpectedly".
     from agent.tools.base import ToolFailure
-    from agent.tools.hub import HubSearch
+    from agent.tools.research.hub import HubSearch
 
     with pytest.raises(ToolFailure, match="not valid JSON"):
         HubSearch().parse(raw)

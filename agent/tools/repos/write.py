@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from agent.models import Artifact
 from agent.tools.base import Tool, ToolContext, ToolFailure
-from agent.tools.collection import SessionCollections
-from agent.tools.jobs_hardware import HardwareCatalog
+from agent.tools.repos.collection import SessionCollections
+from agent.tools.jobs.hardware import HardwareCatalog
 from agent.hub_ids import NamespacedRepoId, RepoFilePath, repo_file_path
-from agent.tools.write_support import call_hub, repo_url, require_repo_write, resolve_namespace
+from agent.tools.repos.write_support import call_hub, repo_url, require_repo_write, resolve_namespace
 
 RepoKind = Literal["model", "dataset", "space"]
 # Spaces run on this flavor for free; every other flavor is billed per minute while the Space is up.

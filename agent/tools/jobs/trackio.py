@@ -16,9 +16,9 @@ from pydantic import BaseModel, Field
 
 from agent.models import Artifact
 from agent.tools.base import Tool, ToolContext
-from agent.tools.collection import SessionCollections, dashboard_note
+from agent.tools.repos.collection import SessionCollections, dashboard_note
 from agent.hub_ids import Namespace, RepoName
-from agent.tools.write_support import call_hub, repo_url, require_repo_write, resolve_namespace
+from agent.tools.repos.write_support import call_hub, repo_url, require_repo_write, resolve_namespace
 
 APP_PY = "import trackio\n\ntrackio.show()\n"
 REQUIREMENTS = "trackio[spaces]\n"

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field, ValidationError
 from agent.hub_ids import RepoId
 from agent.models import MAX_SAFE_INTEGER
 from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
-from agent.tools.dataset_format import diagnose
-from agent.tools.hub import repo_url
+from agent.tools.datasets.format import diagnose
+from agent.tools.research.hub import repo_url
 
 CELL_CHARS = 300
 LIST_ITEMS = 6

@@ -9,9 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
-from agent.tools.jobs import SESSION_LABEL, JobLauncher, JobLaunchArgs, UvJobArgs, is_url, session_label, uv_command
+from agent.tools.jobs.launch import SESSION_LABEL, JobLauncher, JobLaunchArgs, UvJobArgs, is_url, session_label, uv_command
 from agent.hub_ids import JobId, Namespace
-from agent.tools.write_support import call_hub, resolve_namespace
+from agent.tools.repos.write_support import call_hub, resolve_namespace
 
 PRESETS = ("@annually", "@yearly", "@monthly", "@weekly", "@daily", "@hourly")
 _CRON_FIELD = r"[\d*,/\-]+"

@@ -16,7 +16,7 @@ from huggingface_hub.errors import HfHubHTTPError
 from pydantic import BaseModel, Field
 
 from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
-from agent.tools.hub import _hub_failure, _iso
+from agent.tools.research.hub import _hub_failure, _iso
 
 ARXIV_ID = r"^\d{4}\.\d{4,5}(v\d+)?$"
 SECTION_CHARS = 8_000

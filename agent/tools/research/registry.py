@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from agent.tools.base import Tool
 from agent.tools.code_mode import HubQuery, MontyRunner
-from agent.tools.dataset_inspect import DatasetInspect
-from agent.tools.docs import DocsFetch, DocsSearch
-from agent.tools.papers import PaperRead, PaperSearch
+from agent.tools.datasets.inspect import DatasetInspect
+from agent.tools.research.docs import DocsFetch, DocsSearch
+from agent.tools.research.papers import PaperRead, PaperSearch
 
 
 def research_tools(code_runner: MontyRunner | None = None) -> list[Tool]:

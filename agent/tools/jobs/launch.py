@@ -1,7 +1,7 @@
 """Launching HF Jobs as the caller: a Docker image with a command, or an inline / remote Python script run with uv.
 
 ``run`` returns as soon as the job exists (recorded at once as an ``hf_job`` artifact); ``hf_job_wait``
-(jobs_monitor.py) follows it. Inline scripts are shipped inside the job spec (base64 in an env var, decoded by the
+(monitor.py) follows it. Inline scripts are shipped inside the job spec (base64 in an env var, decoded by the
 container's shell) — never uploaded from this machine: ``HfApi.run_uv_job`` would upload any argument that names a
 local file, so it is not used.
 """
@@ -17,10 +17,10 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from agent.models import Artifact
 from agent.tools.base import Tool, ToolContext, ToolFailure
-from agent.tools.collection import COLLECTION_ENV, SessionCollections
-from agent.tools.jobs_hardware import HardwareCatalog
+from agent.tools.repos.collection import COLLECTION_ENV, SessionCollections
+from agent.tools.jobs.hardware import HardwareCatalog
 from agent.hub_ids import Namespace
-from agent.tools.write_support import call_hub, require_jobs, resolve_namespace
+from agent.tools.repos.write_support import call_hub, require_jobs, resolve_namespace
 
 DEFAULT_UV_IMAGE = "ghcr.io/astral-sh/uv:python3.12-bookworm"
 SCRIPT_ENV = "ML_INTERN_SCRIPT_B64"

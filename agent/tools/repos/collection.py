@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from agent.models import Artifact
 from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
 from agent.hub_ids import NamespacedRepoId
-from agent.tools.write_support import call_hub, repo_url, require_repo_write
+from agent.tools.repos.write_support import call_hub, repo_url, require_repo_write
 
 COLLECTION_ENV = "ML_INTERN_COLLECTION_SLUG"
 TITLE_PREFIX = "ml-intern session "

@@ -16,11 +16,11 @@ import httpx
 from pydantic import BaseModel, Field
 
 from agent.tools.base import Tool, ToolContext, ToolFailure, truncate
-from agent.tools.jobs import SCRIPT_ENV, SESSION_LABEL, job_url, session_label
-from agent.tools.jobs_hardware import HardwareCatalog
-from agent.tools.jobs_logs import StreamRefused, clean_log_line, job_api_url, sse_events
+from agent.tools.jobs.launch import SCRIPT_ENV, SESSION_LABEL, job_url, session_label
+from agent.tools.jobs.hardware import HardwareCatalog
+from agent.tools.jobs.logs import StreamRefused, clean_log_line, job_api_url, sse_events
 from agent.hub_ids import JobId, Namespace
-from agent.tools.write_support import call_hub, resolve_namespace
+from agent.tools.repos.write_support import call_hub, resolve_namespace
 
 TERMINAL_STAGES = ("COMPLETED", "ERROR", "CANCELED", "DELETED")
 MAX_CURSORS = 512

@@ -1,0 +1,1 @@
+"""Dataset inspection through datasets-server and the training-format diagnosis."""
