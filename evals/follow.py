@@ -109,14 +109,16 @@ class Follower:
                     current = await self.api.get(self.turn.response_id)
                     if current.get("status") in SETTLED and not self._awaiting_decision(current, approve):
                         return
+                    self.turn.reconnects += 1  # the stream closed before the run settled
             except (httpx.TransportError, httpx.HTTPStatusError) as exc:
                 log.info("stream of %s dropped (%s); resuming after %d", self.turn.response_id, exc, self.last)
+                self.turn.reconnects += 1
             except ApiError as exc:
                 if exc.status not in (429, 502, 503, 504):
                     raise
                 log.info("stream of %s refused (%s); retrying", self.turn.response_id, exc)
-            if not progressed:
                 self.turn.reconnects += 1
+            if not progressed:  # back off only while nothing comes: a cut mid-stream resumes at once
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_RETRY_DELAY)
 
