@@ -28,7 +28,7 @@ async def rescore(run_dir: Path, *, tasks_dirs: list[Path] | None = None,
     for trace in traces:
         task = current.get(trace.task_id) or Task.model_validate(trace.task)
         lookups = TraceLookups(dict(trace.lookups), None, hf_host_set(trace.hub_url))
-        results.append(await score(trace, task.render(trace.variables), lookups,
+        results.append(await score(trace, task.render(trace.variables), lookups, digest=task.digest,
                                    task_changed=task.digest != trace.task_digest))
         missing += [f"{trace.file_name}: {key}" for key in lookups.missing]
     return results, missing
@@ -45,5 +45,8 @@ async def replay(run_dir: Path, out_dir: Path, *, tasks_dirs: list[Path] | None 
     meta["replayed_at"] = datetime.fromtimestamp(time.time(), timezone.utc).isoformat(timespec="seconds")
     meta["replay"] = {"as_run": as_run, "unrecorded_lookups": len(missing)}
     meta["label"] = f"{meta['label']} (replayed)"
+    # The definitions applied, which comparisons check (a changed task is flagged there).
+    meta["tasks"] = {r.task_id: {**meta.get("tasks", {}).get(r.task_id, {}), "version": r.task_version,
+                                 "digest": r.task_digest, "family": r.family} for r in results}
     data = report.build(meta, results)
     return data, report.write(data, out_dir), missing

@@ -110,6 +110,8 @@ class Runner:
     async def run(self) -> list[UnitResult]:
         config = self.config
         self.namespace = await self.source.whoami() or "unknown"
+        if self.namespace == "unknown":
+            log.warning("the Hub's whoami did not name the token's account: tasks that push repos will fail")
         default = await self.api.default_model() if None in config.models else None
         models = [model or default or "default" for model in config.models]
         units = [(task, model, r) for task in config.tasks for model in models for r in range(config.repeat)]
@@ -155,7 +157,7 @@ class Runner:
                 turn_trace.response = await self.api.get(turn_trace.response_id)
                 turn_trace.status = turn_trace.response.get("status", "unknown")
                 turn_trace.artifacts = await self.api.artifacts(turn_trace.response_id)
-            except (ApiError, httpx.HTTPError, ValueError) as exc:
+            except (ApiError, httpx.HTTPError, ValueError, KeyError) as exc:  # the unit fails, the run goes on
                 turn_trace.error = f"{type(exc).__name__}: {exc}"
                 turn_trace.status = turn_trace.status if turn_trace.response_id else "error"
                 log.warning("%s %s turn %d: %s", task.id, model, index, turn_trace.error)

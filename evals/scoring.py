@@ -57,8 +57,10 @@ def trace_metrics(trace: Trace) -> metrics.Metrics:
     return total
 
 
-async def score(trace: Trace, task: Task, lookups: TraceLookups, *, task_changed: bool = False) -> UnitResult:
-    """``task`` is the rendered task (placeholders substituted with the trace's variables)."""
+async def score(trace: Trace, task: Task, lookups: TraceLookups, *, digest: str | None = None,
+                task_changed: bool = False) -> UnitResult:
+    """``task`` is the rendered task (placeholders substituted with the trace's variables); ``digest`` that of its
+    definition (default: the one the trace ran)."""
     results: list[CheckResult] = []
     for index, spec in enumerate(task.turns):
         checks = spec.all_checks()
@@ -73,7 +75,7 @@ async def score(trace: Trace, task: Task, lookups: TraceLookups, *, task_changed
     figures = trace_metrics(trace)
     figures.wall_seconds = trace.wall_seconds
     return UnitResult(
-        task_id=trace.task_id, task_version=task.version, task_digest=trace.task_digest, family=task.family,
+        task_id=trace.task_id, task_version=task.version, task_digest=digest or trace.task_digest, family=task.family,
         model=trace.model, repeat=trace.repeat, status=last.status if last else "not_started",
         passed=bool(results) and all(r.passed is True for r in results), checks=results,
         metrics=figures.summary(), cancelled_by_runner=trace.cancelled_by_runner,

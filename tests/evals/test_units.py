@@ -109,3 +109,16 @@ def test_cli_refuses_without_a_token_and_lists_the_tasks(monkeypatch):
     assert result.exit_code == 2 and "no task matches nope" in result.output
     listed = CliRunner().invoke(main, ["list"])
     assert listed.exit_code == 0 and "seed-ultrachat-audit v1 [dataset-inspection]" in listed.output
+
+
+def test_the_harness_is_a_client_and_imports_no_server_code():
+    import subprocess
+    import sys
+
+    probe = ("import sys, evals.cli, evals.runner, evals.replay; "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'agent', 'responses_api', 'mcp_server', "
+             "'tests'}))")
+    imported = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[2],
+                              capture_output=True, text=True, timeout=60, check=False)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip() == "[]"
