@@ -165,3 +165,16 @@ def test_report_figures_are_the_sums_of_the_saved_events(builtin_run, server):
         assert unit["metrics"]["cost_usd"] == pytest.approx(reported, abs=1e-6), trace.task_id
     markdown = (out / "report.md").read_text()
     assert f"| {model} | {summary['runs']} | 100% ({summary['runs']}) |" in markdown
+
+
+def test_several_models_and_repeats_each_get_a_unit_and_a_trace(run_eval, tmp_path: Path):
+    task = {"id": "tiny", "input": "Hi.", "checks": [{"type": "facts", "all_of": ["hello"]}],
+            "emulator_script": [{"say": "hello"}]}
+    models = ["moonshotai/Kimi-K2.6:novita", "openai/gpt-oss-120b:cerebras"]
+    data, out = run_eval(write_tasks(tmp_path, task), models=models, repeat=2)
+    assert sorted((u["model"], u["repeat"]) for u in data["units"]) == sorted((m, r) for m in models for r in (0, 1))
+    assert {m: s["runs"] for m, s in data["models"].items()} == {m: 2 for m in models}
+    assert len(list((out / "traces").glob("tiny__*.json"))) == 4
+    for trace in traces.load_all(out / "traces"):
+        assert trace.turns[0].request["model"] == trace.model
+        assert trace.turns[0].response["model"].startswith(trace.model.split(":")[0])

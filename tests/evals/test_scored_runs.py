@@ -47,6 +47,9 @@ FAILING = [
          {"call": "hf_job_wait", "arguments": {"job_id": {"$from_tool": "Job launched: ([0-9a-f]+)"},
                                                "max_wait_seconds": 60}},
          {"say": "The job failed."}]},
+    {"id": "unicode-lines", "input": "Odd characters.",  # SSE lines end at CR/LF only, not at U+2028 or NEL
+     "checks": [{"type": "facts", "all_of": ["one\u2028two\u0085three end"]}],
+     "emulator_script": [{"say": "one\u2028two\u0085three end", "chunks": 3}]},
     {"id": "failed-run", "input": "Fail.", "checks": [{"type": "facts", "all_of": ["x"]}],
      "emulator_script": [{"error": 500, "times": 20}, {"say": "never"}]},
 ]
@@ -120,4 +123,4 @@ def test_a_failed_run_fails_every_check_and_says_why(scored):
 def test_every_scenario_saved_its_trace_and_the_report_lists_the_failures(scored):
     assert scored["models"]["moonshotai/Kimi-K2.6:novita"]["runs"] == len(FAILING)
     passed = {u["task_id"] for u in scored["units"] if u["passed"]}
-    assert passed == {"good-url", "good-split"}
+    assert passed == {"good-url", "good-split", "unicode-lines"}
