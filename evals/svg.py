@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from html import escape
 
-WIDTH, HEIGHT = 720, 440
-LEFT, RIGHT, TOP, BOTTOM = 70, 200, 40, 60
+import math
+
+WIDTH, HEIGHT = 820, 440
+LEFT, RIGHT, TOP, BOTTOM = 70, 300, 40, 60
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 
 
@@ -14,11 +16,19 @@ def _ticks(high: float, count: int = 5) -> list[float]:
     return [high * i / count for i in range(count + 1)]
 
 
+def _nice_step(high: float, count: int = 5) -> float:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving about ``count`` ticks up to ``high``."""
+    raw = high / count
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
 def scatter(points: list[tuple[str, float, float]], title: str) -> str:
     """``points``: (label, cost per task in USD, pass rate in [0, 1])."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    max_cost = max([cost for _, cost, _ in points] + [0.0]) or 1.0
-    max_cost *= 1.15
+    highest = max([cost for _, cost, _ in points] + [0.0]) or 1.0
+    step = _nice_step(highest * 1.1)
+    max_cost = step * math.ceil(highest * 1.1 / step)
 
     def x(cost: float) -> float:
         return LEFT + plot_w * cost / max_cost
@@ -33,9 +43,9 @@ def scatter(points: list[tuple[str, float, float]], title: str) -> str:
     for rate in _ticks(1.0):
         out.append(f'<line x1="{LEFT}" y1="{y(rate):.1f}" x2="{LEFT + plot_w}" y2="{y(rate):.1f}" stroke="#ddd"/>')
         out.append(f'<text x="{LEFT - 8}" y="{y(rate) + 4:.1f}" text-anchor="end">{rate:.0%}</text>')
-    for cost in _ticks(max_cost):
+    for cost in [step * i for i in range(round(max_cost / step) + 1)]:
         out.append(f'<line x1="{x(cost):.1f}" y1="{TOP}" x2="{x(cost):.1f}" y2="{TOP + plot_h}" stroke="#eee"/>')
-        out.append(f'<text x="{x(cost):.1f}" y="{TOP + plot_h + 18}" text-anchor="middle">${cost:.3g}</text>')
+        out.append(f'<text x="{x(cost):.1f}" y="{TOP + plot_h + 18}" text-anchor="middle">${cost:.4g}</text>')
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#333"/>')
     out.append(f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 15}" text-anchor="middle">cost per task (USD, mean)'
                '</text>')
@@ -47,6 +57,6 @@ def scatter(points: list[tuple[str, float, float]], title: str) -> str:
                    f'<title>{escape(label)}: {rate:.0%} at ${cost:.4f}</title></circle>')
         legend_y = TOP + 10 + 18 * i
         out.append(f'<circle cx="{LEFT + plot_w + 18}" cy="{legend_y}" r="5" fill="{colour}"/>')
-        out.append(f'<text x="{LEFT + plot_w + 28}" y="{legend_y + 4}">{escape(label[:26])}</text>')
+        out.append(f'<text x="{LEFT + plot_w + 28}" y="{legend_y + 4}">{escape(label[:44])}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
