@@ -14,7 +14,7 @@ _SITE_PAGES = frozenset({"docs", "blog", "learn", "tasks", "models", "pricing", 
                          "join", "api", "search", "chat", "posts", "new", "enterprise", "changelog", "terms-of-service",
                          "privacy", "inference-endpoints", "hardware", "storage", "welcome", "course", "huggingchat",
                          "leaderboards", "trending"})
-# Repo subpaths whose rest is not part of the id.
+# A repo id as the Hub spells it: ``name`` or ``namespace/name``.
 REPO_ID = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
 

@@ -253,5 +253,3 @@ class Artifacts(Check):
         passed, detail = _verdict(bad, unknown, f"{len(self.expect)} artifact(s) present")
         return self.result(turn, passed, detail)
 
-
-__all__ = ["CitedUrls", "ReposExist", "DatasetSplits", "JobCompleted", "Artifacts", "CheckResult"]

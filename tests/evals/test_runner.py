@@ -178,3 +178,19 @@ def test_several_models_and_repeats_each_get_a_unit_and_a_trace(run_eval, tmp_pa
     for trace in traces.load_all(out / "traces"):
         assert trace.turns[0].request["model"] == trace.model
         assert trace.turns[0].response["model"].startswith(trace.model.split(":")[0])
+
+
+def test_the_judge_is_reported_apart_from_the_checks(run_eval, tmp_path: Path):
+    from tests.conftest import script
+
+    rubric = script({"say": '{"score": 5, "reasons": "Clear and correct."}'}, prompt="5: correct. 1: wrong.")
+    task = {"id": "judged", "input": "What is LoRA?", "judge": {"rubric": rubric, "pass_score": 4},
+            "checks": [{"type": "word_limit", "max_words": 3}],
+            "emulator_script": [{"say": "LoRA trains low-rank adapters on frozen weights."}]}
+    data, out = run_eval(write_tasks(tmp_path, task), judge_model="openai/gpt-oss-120b:cerebras")
+    unit = unit_of(data, "judged")
+    assert unit["passed"] is False  # the word limit failed; the judge's 5 does not change that
+    assert (unit["judge"]["score"], unit["judge"]["passed"]) == (5, True)
+    assert data["models"][unit["model"]]["judge"] == {"judged": 1, "mean_score": 5, "pass_rate": 1.0}
+    assert "## Judge (apart from the automatic checks)" in (out / "report.md").read_text()
+    assert traces.load(out / "traces" / unit["trace_file"]).judge["reasons"] == "Clear and correct."
