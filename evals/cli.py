@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -99,11 +100,16 @@ def replay(run_dir: Path, out: Path | None, tasks_dirs: tuple[Path, ...], as_run
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("evals-runs/comparison"),
               show_default=True)
-def compare(run_dirs: tuple[Path, ...], out: Path) -> None:
+@click.option("--fail-on-regression", is_flag=True, help="Exit 1 when a task's pass rate dropped from the first arm "
+              "to the second (two arms only), e.g. in CI after a prompt change.")
+def compare(run_dirs: tuple[Path, ...], out: Path, fail_on_regression: bool) -> None:
     """Compare runs (or the models of one run): table, regressions, pass rate against cost per task (SVG)."""
     path = comparing.write(list(run_dirs), out)
     click.echo(path.read_text(encoding="utf-8"))
     click.echo(f"Written: {path}, {out / 'comparison.svg'}, {out / 'comparison.json'}", err=True)
+    regressions = json.loads((out / "comparison.json").read_text(encoding="utf-8"))["regressions"]
+    if fail_on_regression and regressions:
+        raise SystemExit(1)
 
 
 @main.command(name="list")

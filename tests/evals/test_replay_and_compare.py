@@ -119,6 +119,14 @@ def test_comparison_of_two_runs_lists_regressions_and_plots_each_arm(tmp_path: P
     assert "| b | 100% | 0% |" in text and "- b: 100% → 0%" in text
     svg = (tmp_path / "cmp" / "comparison.svg").read_text()
     assert svg.count("<circle") == 4 and "before · m: 67% at $0.2000" in svg
+    # In CI after a prompt change: a regression is a failure, none is a success.
+    from click.testing import CliRunner
+
+    from evals.cli import main
+
+    args = ["compare", "--fail-on-regression", "--out", str(tmp_path / "cli")]
+    assert CliRunner().invoke(main, [*args, str(tmp_path / "before"), str(tmp_path / "after")]).exit_code == 1
+    assert CliRunner().invoke(main, [*args, str(tmp_path / "after"), str(tmp_path / "after")]).exit_code == 0
 
 
 def test_comparison_of_the_models_of_one_run(tmp_path: Path):
