@@ -113,7 +113,7 @@ class Runner:
         if self.namespace == "unknown":
             log.warning("the Hub's whoami did not name the token's account: tasks that push repos will fail")
         default = await self.api.default_model() if None in config.models else None
-        models = [model or default or "default" for model in config.models]
+        models = list(dict.fromkeys(model or default or "default" for model in config.models))  # one unit each
         units = [(task, model, r) for task in config.tasks for model in models for r in range(config.repeat)]
         semaphore = asyncio.Semaphore(max(1, config.concurrency))
 
