@@ -112,14 +112,15 @@ class Check(BaseModel):
     """A check's parameters as the task file gives them; ``evaluate`` applies it to one turn."""
 
     model_config = ConfigDict(extra="forbid")
+    type: str  # each check narrows it to its own literal (the discriminator of CheckSpec)
     label: str | None = None
 
     def describe(self) -> str:
-        return self.label or getattr(self, "type")
+        return self.label or self.type
 
     async def evaluate(self, turn: TurnView, lookups: Lookups) -> CheckResult:
         raise NotImplementedError
 
     def result(self, turn: TurnView, passed: bool | None, detail: str) -> CheckResult:
-        return CheckResult(type=getattr(self, "type"), label=self.describe(), passed=passed, detail=detail,
+        return CheckResult(type=self.type, label=self.describe(), passed=passed, detail=detail,
                            turn=turn.index)

@@ -29,7 +29,9 @@ async def resolve(ref: HfRef, lookups: Lookups) -> bool | None:
     if ref.kind == "account":
         # huggingface.co/<name> is a user, an organization, or a legacy model id without a namespace (gpt2).
         found = exists(await lookups.account(ref.ident))
-        return True if found else exists(await lookups.repo("model", ref.ident)) if found is False else None
+        if found is False:
+            return exists(await lookups.repo("model", ref.ident))
+        return found
     return exists(await lookups.page(urlsplit(ref.url).path))
 
 
