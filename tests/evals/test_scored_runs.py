@@ -9,14 +9,15 @@ from tests.evals.conftest import checks_of, unit_of, write_tasks
 
 GOOD_URLS = ("Sources: https://huggingface.co/papers/2106.09685, https://huggingface.co/BAAI/bge-m3, "
              "https://huggingface.co/datasets/stanfordnlp/imdb, "
-             "[upload guide](https://huggingface.co/docs/huggingface_hub/guides/upload).")
+             "[upload guide](https://huggingface.co/docs/huggingface_hub/guides/upload), by https://huggingface.co/alice "
+             "(a user) about https://huggingface.co/distilbert-base-uncased (a legacy model id).")
 
 FAILING = [
     {"id": "bad-url", "input": "Cite pages.",
      "checks": [{"type": "cited_urls", "min_count": 2}, {"type": "word_limit", "max_words": 100}],
      "emulator_script": [{"say": GOOD_URLS + " Also https://huggingface.co/papers/2999.99999 and "
-                                             "https://huggingface.co/datasets/nobody/no-such-dataset."}]},
-    {"id": "good-url", "input": "Cite pages.", "checks": [{"type": "cited_urls", "min_count": 4}],
+                                             "https://huggingface.co/datasets/nobody/no-such-dataset, by https://huggingface.co/nobody-at-all-xyz."}]},
+    {"id": "good-url", "input": "Cite pages.", "checks": [{"type": "cited_urls", "min_count": 6}],
      "emulator_script": [{"say": GOOD_URLS}]},
     {"id": "bad-split", "input": "Splits of ultrachat?",
      "checks": [{"type": "dataset_splits", "dataset": "HuggingFaceH4/ultrachat_200k",
@@ -68,10 +69,11 @@ def test_a_cited_url_that_does_not_exist_fails_and_real_ones_pass(scored):
     assert bad["passed"] is False
     assert "https://huggingface.co/papers/2999.99999 does not resolve" in bad["detail"]
     assert "nobody/no-such-dataset" in bad["detail"]
+    assert "https://huggingface.co/nobody-at-all-xyz does not resolve (account nobody-at-all-xyz)" in bad["detail"]
     assert "2106.09685" not in bad["detail"] and "bge-m3" not in bad["detail"]
     assert checks_of(scored, "bad-url")["word_limit"]["passed"] is True
     good = checks_of(scored, "good-url")
-    assert good["cited_urls"] == {**good["cited_urls"], "passed": True, "detail": "4 URL(s) resolve"}
+    assert good["cited_urls"] == {**good["cited_urls"], "passed": True, "detail": "6 URL(s) resolve"}
     assert unit_of(scored, "good-url")["passed"] is True and unit_of(scored, "bad-url")["passed"] is False
 
 
