@@ -25,13 +25,15 @@ class StatusCheck(Check):
 
 class ToolsUsed(Check):
     """The agent called the tools of the family the task is about (``any_of`` / ``all_of``), not ``none_of``, and
-    at most ``max_calls`` tool calls in all."""
+    at most ``max_calls`` tool calls in all, not counting the ``uncounted`` ones (the plan is bookkeeping, not a
+    lookup)."""
 
     type: Literal["tools_used"]
     any_of: list[str] = Field(default_factory=list)
     all_of: list[str] = Field(default_factory=list)
     none_of: list[str] = Field(default_factory=list)
     max_calls: int | None = Field(None, ge=0)
+    uncounted: list[str] = Field(default_factory=lambda: ["plan"])
 
     def describe(self) -> str:
         return self.label or "tools used"
@@ -43,8 +45,9 @@ class ToolsUsed(Check):
             problems.append("called none of " + ", ".join(self.any_of))
         problems += [f"did not call {name}" for name in self.all_of if name not in names]
         problems += [f"called {name}" for name in self.none_of if name in names]
-        if self.max_calls is not None and len(names) > self.max_calls:
-            problems.append(f"{len(names)} tool calls, at most {self.max_calls}")
+        counted = [name for name in names if name not in self.uncounted]
+        if self.max_calls is not None and len(counted) > self.max_calls:
+            problems.append(f"{len(counted)} tool calls, at most {self.max_calls}")
         used = ", ".join(sorted(set(n for n in names if n))) or "none"
         return self.result(turn, not problems, "; ".join(problems) or f"{len(names)} call(s): {used}")
 

@@ -122,3 +122,25 @@ def test_the_harness_is_a_client_and_imports_no_server_code():
                               capture_output=True, text=True, timeout=60, check=False)
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.strip() == "[]"
+
+
+def test_tool_limits_do_not_count_the_plan_and_word_limits_can_skip_code():
+    import asyncio
+
+    from evals.checks import TurnView
+    from evals.checks.run import ToolsUsed
+    from evals.checks.text import WordLimit
+
+    def call(name: str, n: int) -> dict:
+        return {"type": "response.output_item.done", "item": {"type": "mcp_call", "id": f"c{n}", "name": name,
+                                                               "status": "completed"}}
+
+    answer = "Two notes here.\n```python\nx = [1, 2, 3, 4, 5, 6, 7, 8]\n```\n"
+    view = TurnView(index=0, status="completed", answer=answer,
+                    events=[call("plan", 0), call("hub_search", 1), call("hub_repo_details", 2), call("plan", 3)])
+    run = lambda check: asyncio.run(check.evaluate(view, None))  # these checks make no lookup
+    assert run(ToolsUsed(type="tools_used", max_calls=2, any_of=["hub_search"])).passed is True
+    assert run(ToolsUsed(type="tools_used", max_calls=1)).detail == "2 tool calls, at most 1"
+    assert run(ToolsUsed(type="tools_used", max_calls=3, uncounted=[])).passed is False
+    assert run(WordLimit(type="word_limit", max_words=3, exclude_code=True)).passed is True
+    assert run(WordLimit(type="word_limit", max_words=3)).passed is False
