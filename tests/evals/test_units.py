@@ -144,3 +144,37 @@ def test_tool_limits_do_not_count_the_plan_and_word_limits_can_skip_code():
     assert run(ToolsUsed(type="tools_used", max_calls=3, uncounted=[])).passed is False
     assert run(WordLimit(type="word_limit", max_words=3, exclude_code=True)).passed is True
     assert run(WordLimit(type="word_limit", max_words=3)).passed is False
+
+
+def test_hub_lookups_send_the_token_only_to_hugging_face_and_follow_redirects_only_on_the_same_host():
+    import asyncio
+
+    import httpx
+
+    from evals.lookups import HubSource
+
+    seen: list[tuple[str, str | None]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((str(request.url), request.headers.get("authorization")))
+        if request.url.path == "/api/models/old/name":  # a renamed repo
+            return httpx.Response(307, headers={"location": "/api/models/new/name"})
+        if request.url.path == "/api/models/away/name":
+            return httpx.Response(302, headers={"location": "https://elsewhere.example/api/models/x/y"})
+        return httpx.Response(200 if request.url.path == "/api/models/new/name" else 404, json={})
+
+    async def lookups(hub: str) -> list:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            source = HubSource(hub, "https://datasets-server.huggingface.co", "hf_secret", http=http)
+            return [await source.get("model:old/name"), await source.get("model:away/name"),
+                    await source.get("model:old/name")]
+
+    renamed, away, cached = asyncio.run(lookups("https://huggingface.co"))
+    assert renamed == cached == {"status": 200} and away == {"status": 302}
+    assert [url for url, _ in seen] == ["https://huggingface.co/api/models/old/name",
+                                        "https://huggingface.co/api/models/new/name",
+                                        "https://huggingface.co/api/models/away/name"]  # cached; elsewhere not asked
+    assert {auth for _, auth in seen} == {"Bearer hf_secret"}
+    seen.clear()
+    asyncio.run(lookups("https://hub.example.org"))
+    assert seen and all(auth is None for _, auth in seen)
