@@ -16,6 +16,8 @@ from evals.replay import replay as replaying
 from evals.runner import (DEFAULT_DATASETS_SERVER_URL, DEFAULT_HUB_URL, DEFAULT_ROUTER_URL, RunConfig, new_run_id,
                           run_suite)
 from evals.tasks import TaskFileError, load_tasks
+from ml_intern_cli.client import check_base_url  # the client's own rule for a deployment URL (a pure helper)
+from ml_intern_cli.exit_codes import CliError
 
 TASKS_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 
@@ -56,6 +58,12 @@ def run(base_url: str, models: tuple[str, ...], patterns: tuple[str, ...], tasks
     token = os.environ.get("HF_TOKEN", "").strip()
     if not token:
         raise click.UsageError("Set HF_TOKEN to a Hugging Face user token (the runs are billed to its account).")
+    try:
+        base_url, warning = check_base_url(base_url)  # the same rule as the ml-intern client's
+    except CliError as exc:
+        raise click.UsageError(exc.message) from None
+    if warning:
+        click.echo(warning, err=True)
     try:
         tasks = load_tasks(list(tasks_dirs) or None, list(patterns))
     except TaskFileError as exc:

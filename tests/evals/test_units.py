@@ -107,6 +107,8 @@ def test_cli_refuses_without_a_token_and_lists_the_tasks(monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "hf_x")
     result = CliRunner().invoke(main, ["run", "--tasks", "nope"])
     assert result.exit_code == 2 and "no task matches nope" in result.output
+    result = CliRunner().invoke(main, ["run", "--base-url", "ftp://x", "--tasks", "seed-*"])
+    assert result.exit_code == 2 and "--base-url must be an http:// or https:// URL" in result.output
     listed = CliRunner().invoke(main, ["list"])
     assert listed.exit_code == 0 and "seed-ultrachat-audit v1 [dataset-inspection]" in listed.output
 
