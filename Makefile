@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench fuzz chaos emulator clean mcp-conformance-tools node-sdk
+.PHONY: run test bench fuzz chaos emulator eval clean mcp-conformance-tools node-sdk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,18 @@ chaos: $(VENV)/.installed-dev
 	mkdir -p var
 	$(BIN)/python -m chaos --sqlite-trials $(CHAOS_SQLITE_TRIALS) --pg-trials $(CHAOS_PG_TRIALS) \
 		--json var/chaos.json $(CHAOS_ARGS)
+
+# Evaluate the agent on ML tasks (docs/evals.md). Without EVAL_BASE_URL: offline, the emulator and a server as child
+# processes and the emulator's scripted model (it tests the harness, not a model); report under evals-runs/.
+# With EVAL_BASE_URL=https://... : that deployment, the token from HF_TOKEN, e.g.
+#   make eval EVAL_BASE_URL=https://intern.example.org EVAL_ARGS="--model a --model b --repeat 3"
+EVAL_ARGS ?=
+eval: $(VENV)/.installed-dev
+ifdef EVAL_BASE_URL
+	$(BIN)/ml-intern-eval -v run --base-url $(EVAL_BASE_URL) $(EVAL_ARGS)
+else
+	$(BIN)/python -m tests.evals.offline $(EVAL_ARGS)
+endif
 
 # The local Hugging Face emulator, to try the server offline (see tests/emulator/README.md).
 emulator: $(VENV)/.installed-dev

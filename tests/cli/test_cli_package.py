@@ -24,7 +24,8 @@ def test_the_client_imports_no_server_code():
 
 def test_console_scripts_the_client_beside_the_server():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"] == {"ml-intern-api": "responses_api.cli:main", "ml-intern": "ml_intern_cli.main:main"}
+    assert project["scripts"] == {"ml-intern-api": "responses_api.cli:main", "ml-intern": "ml_intern_cli.main:main",
+                                  "ml-intern-eval": "evals.cli:main"}
 
 
 def test_every_exit_code_is_documented():

@@ -277,6 +277,36 @@ PAPERS: list[Paper] = [
               "A dense Transformer trained on 15T tokens; post-training with SFT, rejection sampling and DPO.",
               "Llama 3 405B is comparable to leading models on many tasks."),
           org="meta-llama", models=["meta-llama/Llama-3.1-8B-Instruct"]),
+    # Diffusion language models (the seed's "diffusion LMs for text generation" research task).
+    Paper("2502.09992", "Large Language Diffusion Models",
+          ["Shen Nie", "Fengqi Zhu", "Zebin You", "Xiaolu Zhang", "Jingyang Ou", "Jun Hu", "Jun Zhou", "Yankai Lin",
+           "Ji-Rong Wen", "Chongxuan Li"], "2025-02-14",
+          "LLaDA is a diffusion language model trained from scratch under the pre-training and supervised "
+          "fine-tuning paradigm: a forward process masks tokens and a Transformer predicts them, giving a principled "
+          "likelihood bound. LLaDA 8B is competitive with LLaMA3 8B in in-context learning and instruction following "
+          "and addresses the reversal curse.",
+          ["diffusion language models", "masked diffusion", "text generation", "llada"], _generic(
+              "LLaDA shows that diffusion models are a viable alternative to autoregressive language models.",
+              "A masked diffusion model: tokens are masked independently with a ratio t ~ U[0, 1]; a bidirectional "
+              "Transformer predicts all masked tokens; sampling denoises from a fully masked sequence with "
+              "low-confidence remasking.",
+              "LLaDA 8B Base rivals LLaMA3 8B on MMLU and GSM8K; after SFT it follows multi-turn instructions and "
+              "beats GPT-4o on a reversal poem-completion task."),
+          org="GSAI-ML", github="https://github.com/ML-GSAI/LLaDA",
+          models=["GSAI-ML/LLaDA-8B-Instruct", "GSAI-ML/LLaDA-8B-Base"]),
+    Paper("2508.15487", "Dream 7B: Diffusion Large Language Models",
+          ["Jiacheng Ye", "Zhihui Xie", "Lin Zheng", "Jiahui Gao", "Zirui Wu", "Xin Jiang", "Zhenguo Li",
+           "Lingpeng Kong"], "2025-08-21",
+          "Dream 7B is a diffusion language model initialised from an autoregressive model (Qwen2.5 7B) with "
+          "context-adaptive token-level noise rescheduling; it matches autoregressive models of its size on general, "
+          "math and coding tasks and allows flexible, any-order and infilling generation with a quality-speed "
+          "trade-off through the number of diffusion steps.",
+          ["diffusion language models", "text generation", "dream", "infilling"], _generic(
+              "Dream 7B is an open diffusion large language model.",
+              "Initialisation from autoregressive weights and context-adaptive token-level noise rescheduling.",
+              "Dream 7B matches or beats autoregressive models of similar size on general, math and code benchmarks; "
+              "fewer diffusion steps trade quality for speed."),
+          org="Dream-org", models=["Dream-org/Dream-v0-Instruct-7B"]),
     # Sparse autoencoders for mechanistic interpretability (the seed's "SAE frontier" research task).
     Paper("2309.08600", "Sparse Autoencoders Find Highly Interpretable Features in Language Models",
           ["Hoagy Cunningham", "Aidan Ewart", "Logan Riggs", "Robert Huben", "Lee Sharkey"], "2023-09-15",

@@ -35,6 +35,12 @@ def _size_params(size: str) -> int:
 
 # (org, name pattern, sizes, pipeline tag, library, extra tags, license)
 MODEL_FAMILIES: list[tuple] = [
+    # Diffusion language models (the seed's "diffusion LMs for text generation" research task).
+    ("GSAI-ML", "LLaDA-{s}-Instruct", ["8B"], "text-generation", "transformers", ("llada", "diffusion", "conversational"),
+     "mit"),
+    ("GSAI-ML", "LLaDA-{s}-Base", ["8B"], "text-generation", "transformers", ("llada", "diffusion"), "mit"),
+    ("Dream-org", "Dream-v0-Instruct-{s}", ["7B"], "text-generation", "transformers", ("dream", "diffusion"),
+     "apache-2.0"),
     ("Qwen", "Qwen2.5-{s}-Instruct", ["0.5B", "1.5B", "3B", "7B", "14B", "32B", "72B"], "text-generation",
      "transformers", ("qwen2", "conversational"), "apache-2.0"),
     ("Qwen", "Qwen2.5-Coder-{s}-Instruct", ["1.5B", "7B", "14B", "32B"], "text-generation", "transformers",
