@@ -219,4 +219,4 @@ class Api:
             if reply.status_code != 200:
                 reply.read()
                 raise_for_status(reply)
-            yield sse.events(reply.iter_lines())
+            yield sse.events(sse.lines(reply.iter_text()))

@@ -46,7 +46,7 @@ def hang(ms: int = 60_000) -> str:
 
 def json_lines(stdout: str) -> list[dict[str, Any]]:
     """Every stdout line must be one JSON object."""
-    return [json.loads(line) for line in stdout.splitlines()]
+    return [json.loads(line) for line in stdout.split("\n") if line]
 
 
 RESPONSE_ID = re.compile(r"resp_[0-9a-f]{32}")

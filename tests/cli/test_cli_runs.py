@@ -52,6 +52,18 @@ def test_json_output_is_one_event_per_line_each_once_in_order(run_cli, cli_serve
     assert events == _replayed(cli_server, events[0]["response"]["id"])  # exactly what the server stored
 
 
+def test_an_answer_holding_line_separators_arrives_whole(run_cli):
+    # U+2028, U+2029 and NEL are line breaks to str.splitlines, not to SSE: the server sends them unescaped.
+    text = "one\u2028two\u2029three\x85four"
+    done = run_cli("submit", "--json", answer(text, chunks=3))
+    assert done.returncode == 0, done.stderr
+    events = json_lines(done.stdout)
+    assert "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta") == text
+    plain = run_cli("submit", answer(text, chunks=2))
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout == text + "\n"
+
+
 def _replayed(server, response_id: str) -> list[dict]:
     from tests.integration.helpers import parse_sse
 
