@@ -334,6 +334,10 @@
     if (!full && since !== this.lastSequence) return false;
     if (full && typeof snap.last_sequence === "number" && snap.last_sequence < this.lastSequence) return false;
     if (typeof snap.last_sequence === "number") this.lastSequence = snap.last_sequence;
+    if (snap.status && snap.status !== this.status) {
+      this.addMarker(snap.status === "in_progress" ? "Running" : statusLabel(snap.status, snap.incomplete_details),
+                     snap.status);
+    }
     this.status = snap.status || this.status;
     this.model = snap.model || this.model;
     this.sessionId = snap.session_id || this.sessionId;
