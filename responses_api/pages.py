@@ -17,19 +17,26 @@ def _send(file: run_view.ViewFile) -> Response:
     return Response(file.body, media_type=file.media_type, headers=file.headers)
 
 
-async def page(request: Request) -> Response:
+def _unknown(request: Request) -> Response:
+    return envelope(404, f"Unknown route: {request.method} {request.url.path}", code="route_not_found")
+
+
+async def home(request: Request) -> Response:
     return _send(run_view.page())
+
+
+async def run(request: Request) -> Response:
+    file = run_view.run_page(request.path_params["response_id"])
+    return _unknown(request) if file is None else _send(file)
 
 
 async def asset(request: Request) -> Response:
     file = run_view.asset(request.path_params["name"])
-    if file is None:
-        return envelope(404, f"Unknown route: {request.method} {request.url.path}", code="route_not_found")
-    return _send(file)
+    return _unknown(request) if file is None else _send(file)
 
 
 routes = [
-    Route("/", page, methods=["GET"]),
-    Route("/runs/{response_id}", page, methods=["GET"]),
+    Route("/", home, methods=["GET"]),
+    Route("/runs/{response_id}", run, methods=["GET"]),
     Route(run_view.ASSET_PREFIX + "{name:path}", asset, methods=["GET"]),
 ]

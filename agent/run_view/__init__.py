@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from importlib.resources import files
 
 from pydantic import BaseModel, ConfigDict
+
+from agent.models import RESPONSE_ID_PATTERN
 
 STATIC = files(__package__) / "static"
 
@@ -79,6 +82,12 @@ def _read(name: str) -> bytes:
 def page() -> ViewFile:
     """The page shell (sign-in, the list of runs, one run: the script decides from the location)."""
     return ViewFile(body=_read(PAGE), media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+
+
+def run_page(response_id: str) -> ViewFile | None:
+    """The shell for ``/runs/{response_id}``, or None for what cannot be a response id (the route answers 404).
+    Whose run it is, and whether it exists, only the API knows: the page asks it with the user's token."""
+    return page() if re.fullmatch(RESPONSE_ID_PATTERN, response_id) else None
 
 
 def asset(name: str) -> ViewFile | None:

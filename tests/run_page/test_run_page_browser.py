@@ -119,7 +119,7 @@ STREAMED = ("The first sentence of a long answer. The second sentence arrives la
             "And a closing line that ends the answer here.")
 
 
-def test_sign_in_submit_and_watch_text_stream_with_a_tool_call_and_its_log(page: Page, site: Site):
+def test_sign_in_submit_and_watch_text_stream_with_a_tool_call_and_its_log(page: Page, site: Site, tmp_path: Path):
     page.add_init_script(RECORD_ANSWER)
     sign_in(page, site)
     run_id = submit(page, script({"say": "Listing models.", "calls": [{"call": "hub_search", "arguments": {"limit": 50}}]},
@@ -140,6 +140,7 @@ def test_sign_in_submit_and_watch_text_stream_with_a_tool_call_and_its_log(page:
     assert len(log.inner_text()) > 4096 and "BAAI/bge-m3" in log.inner_text()
     expect(page.locator("#timeline li.llm").first).to_contain_text("tokens")
     expect(page.locator("#spend-label")).to_contain_text("of the session's $5.00 cap")
+    page.screenshot(path=str(tmp_path / "run-completed.png"), full_page=True)
     # The run is listed on the home page, newest first, and links back here.
     page.get_by_role("link", name="ML Intern").click()
     newest = page.locator("#runs tbody tr").first
@@ -147,13 +148,14 @@ def test_sign_in_submit_and_watch_text_stream_with_a_tool_call_and_its_log(page:
     expect(newest).to_contain_text("completed")
 
 
-def test_approve_a_paused_run_by_raising_the_cap_and_see_it_complete(page: Page, site: Site):
+def test_approve_a_paused_run_by_raising_the_cap_and_see_it_complete(page: Page, site: Site, tmp_path: Path):
     sign_in(page, site)
     submit(page, script({"say": "Done after the approval."}), max_cost=0.0001)
     wait_status(page, "incomplete")
     approval = page.get_by_role("region", name="Approval needed")
     expect(approval).to_be_visible()
     expect(approval).to_contain_text("model_call")
+    page.screenshot(path=str(tmp_path / "run-paused.png"), full_page=True)
     page.get_by_label("New spend cap (USD)").fill("1")
     page.get_by_role("button", name="Raise cap and approve").click()
     wait_status(page, "completed")
