@@ -270,3 +270,46 @@ def test_token_is_never_in_a_url_the_html_or_the_server_log(page: Page, site: Si
     log = site.log_path.read_text()
     assert f"/runs/{run_id}" in log and "/v1/responses" in log  # the access log is on: URLs are logged
     assert ALICE not in log
+
+
+def test_follow_up_chains_with_previous_response_id_and_links_the_turns(page: Page, site: Site):
+    sign_in(page, site)
+    first = submit(page, script({"say": "First turn."}))
+    wait_status(page, "completed")
+    page.get_by_label("Continue this session (same context and budget)").fill(script({"say": "Second turn."}))
+    page.get_by_role("button", name="Send follow-up").click()
+    page.wait_for_url(lambda url: "/runs/resp_" in url and not url.endswith(first))
+    wait_status(page, "completed")
+    expect(page.locator("#answer")).to_have_text("Second turn.")
+    second = page.url.rsplit("/", 1)[-1]
+    with httpx.Client(base_url=site.url, headers={"authorization": f"Bearer {ALICE}"}, timeout=30) as client:
+        assert client.get(f"/v1/responses/{second}").json()["previous_response_id"] == first
+    page.get_by_role("link", name="turn 1").click()
+    page.wait_for_url(f"**/runs/{first}")
+    expect(page.locator("#answer")).to_have_text("First turn.")
+
+
+def test_keyboard_only_on_a_phone_sized_screen(browser: Browser, site: Site, tmp_path: Path):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    phone = context.new_page()
+    try:
+        phone.goto(site.url + "/")
+        # The token field has the focus; Enter submits the form.
+        phone.keyboard.type(ALICE)
+        phone.keyboard.press("Enter")
+        expect(phone.get_by_role("heading", name="Your runs")).to_be_visible()
+        expect(phone.locator("#runs tbody tr, #runs-empty:not([hidden])").first).to_be_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.get_by_label("Task", exact=True).focus()
+        phone.keyboard.type(script({"say": "Small screen."}, prompt="Phone task."))
+        phone.get_by_role("button", name="Start").focus()
+        phone.keyboard.press("Enter")
+        phone.wait_for_url("**/runs/resp_*")
+        wait_status(phone, "completed")
+        expect(phone.locator("#answer")).to_have_text("Small screen.")
+        # One column, nothing wider than the screen.
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+    finally:
+        context.close()
