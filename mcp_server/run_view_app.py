@@ -25,12 +25,11 @@ class RunViewApp:
 
     uri = run_view.APP_URI
     mime_type = APP_MIME_TYPE
-    # No external origin at all: the document inlines everything and talks only to the host.
-    resource_meta: dict[str, Any] = {"ui": {"csp": ResourceCsp().model_dump(by_alias=True, exclude_none=True),
-                                            "prefersBorder": True}}
-
     def __init__(self) -> None:
         self.html = run_view.app_document()
+        # No external origin at all: the document inlines everything and talks only to the host.
+        self.resource_meta: dict[str, Any] = {"ui": {"csp": ResourceCsp().model_dump(by_alias=True, exclude_none=True),
+                                                     "prefersBorder": True}}
 
     @property
     def tool_meta(self) -> dict[str, Any]:

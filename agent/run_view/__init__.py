@@ -15,6 +15,7 @@ import base64
 import hashlib
 import re
 from importlib.resources import files
+from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,7 +25,7 @@ STATIC = files(__package__) / "static"
 
 # Public name → media type. The page shell is served for ``/`` and ``/runs/{id}``; the rest under ``ASSET_PREFIX``.
 ASSET_PREFIX = "/run-view/"
-ASSETS: dict[str, str] = {
+ASSETS = MappingProxyType({
     "app.css": "text/css; charset=utf-8",
     "viewer.js": "text/javascript; charset=utf-8",
     "transport-http.js": "text/javascript; charset=utf-8",
@@ -33,7 +34,7 @@ ASSETS: dict[str, str] = {
     "vendor/purify.min.js": "text/javascript; charset=utf-8",
     "vendor/marked.LICENSE.txt": "text/plain; charset=utf-8",
     "vendor/dompurify.LICENSE.txt": "text/plain; charset=utf-8",
-}
+})
 PAGE = "index.html"
 # The MCP App: the shared viewer with the host-bridge transport instead of fetch + SSE (order matters: the vendored
 # libraries and the viewer define what the bridge uses).
@@ -56,13 +57,13 @@ PAGE_CSP = "; ".join((
     "frame-ancestors 'none'",
     "object-src 'none'",
 ))
-PAGE_HEADERS: dict[str, str] = {
+PAGE_HEADERS = MappingProxyType({
     "content-security-policy": PAGE_CSP,
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "cache-control": "no-cache",
     "cross-origin-opener-policy": "same-origin",
-}
+})
 
 
 class ViewFile(BaseModel):
@@ -81,7 +82,7 @@ def _read(name: str) -> bytes:
 
 def page() -> ViewFile:
     """The page shell (sign-in, the list of runs, one run: the script decides from the location)."""
-    return ViewFile(body=_read(PAGE), media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+    return ViewFile(body=_read(PAGE), media_type="text/html; charset=utf-8", headers=dict(PAGE_HEADERS))
 
 
 def run_page(response_id: str) -> ViewFile | None:
@@ -95,7 +96,7 @@ def asset(name: str) -> ViewFile | None:
     media_type = ASSETS.get(name)
     if media_type is None:
         return None
-    return ViewFile(body=_read(name), media_type=media_type, headers=PAGE_HEADERS)
+    return ViewFile(body=_read(name), media_type=media_type, headers=dict(PAGE_HEADERS))
 
 
 def _inline_safe(name: str, text: str) -> str:

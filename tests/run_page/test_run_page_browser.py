@@ -122,7 +122,11 @@ STREAMED = ("The first sentence of a long answer. The second sentence arrives la
 def test_sign_in_submit_and_watch_text_stream_with_a_tool_call_and_its_log(page: Page, site: Site, tmp_path: Path):
     page.add_init_script(RECORD_ANSWER)
     sign_in(page, site)
-    run_id = submit(page, script({"say": "Listing models.", "calls": [{"call": "hub_search", "arguments": {"limit": 50}}]},
+    plan = [{"title": "List the models on the Hub", "status": "in_progress"}, {"title": "Summarise", "status": "pending"}]
+    done = [{**step, "status": "completed"} for step in plan]
+    run_id = submit(page, script({"call": "plan", "arguments": {"steps": plan}},
+                                 {"say": "Listing models.", "calls": [{"call": "hub_search", "arguments": {"limit": 50}}]},
+                                 {"call": "plan", "arguments": {"steps": done}},
                                  {"say": STREAMED, "chunks": 12, "delay_ms": 120}, prompt="List the models."))
     wait_status(page, "completed")
     assert STREAMED in answer_text(page) and "Listing models." in answer_text(page)
@@ -139,6 +143,9 @@ def test_sign_in_submit_and_watch_text_stream_with_a_tool_call_and_its_log(page:
     expect(log).to_be_visible()
     assert len(log.inner_text()) > 4096 and "BAAI/bge-m3" in log.inner_text()
     expect(page.locator("#timeline li.llm").first).to_contain_text("tokens")
+    # The plan as a checklist, at its latest state.
+    expect(page.locator("#plan li")).to_have_text(["List the models on the Hub", "Summarise"])
+    expect(page.locator("#plan li.completed")).to_have_count(2)
     expect(page.locator("#spend-label")).to_contain_text("of the session's $5.00 cap")
     page.screenshot(path=str(tmp_path / "run-completed.png"), full_page=True)
     # The run is listed on the home page, newest first, and links back here.
