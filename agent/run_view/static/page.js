@@ -69,7 +69,9 @@
         (list.data || []).forEach(function (response) {
           var usage = response.usage || {};
           body.appendChild(el("tr", null,
-            el("td", null, el("a", { href: "/runs/" + response.id, text: response.id })),
+            el("td", null, el("a", { href: "/runs/" + response.id, text: response.id }),
+              el("div", { className: "meta", text: "session " + response.session_id +
+                (response.previous_response_id ? " · follow-up" : "") })),
             el("td", null, el("span", { className: "status " + response.status,
                                         text: viewer.statusLabel(response.status, response.incomplete_details) })),
             el("td", { text: response.model }),
