@@ -320,3 +320,19 @@ def test_keyboard_only_on_a_phone_sized_screen(browser: Browser, site: Site, tmp
         phone.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_the_page_reads_sse_as_the_spec_does(page: Page, site: Site):
+    """The page's own parser (fetch streams arrive in arbitrary pieces): CR, LF and CRLF line ends, a CRLF split
+    across two chunks, comments, multi-line data, and text holding U+2028 (not a line end in SSE)."""
+    page.goto(site.url + "/")
+    events = page.evaluate("""() => {
+      const seen = [];
+      const parser = new MLInternHttp.SseParser((event, id) => seen.push([id, event]));
+      const chunks = [': keep-alive\\n', 'id: 1\\r\\nevent: a\\r', '\\ndata: {"n": 1,\\r\\ndata: "t": "x\\u2028y"}\\r',
+                      '\\n\\r', '\\nid: 2\\rdata: {"n": 2}\\r\\r', 'id: 3\\ndata: {"n"', ': 3}\\n\\n'];
+      chunks.forEach((chunk) => parser.push(chunk, false));
+      parser.push('', true);
+      return seen;
+    }""")
+    assert events == [["1", {"n": 1, "t": "x\u2028y"}], ["2", {"n": 2}], ["3", {"n": 3}]]
