@@ -139,7 +139,16 @@ async def _app_follows_a_run_with_get_response_since_sequence(page: Page, client
     assert len(polls) >= 2, polls  # it followed the run, not just the first result
     sinces = [call["arguments"]["since_sequence"] for call in polls]
     assert sinces == sorted(sinces) and sinces[0] >= 0 and len(set(sinces)) == len(sinces)
-    assert all(call["arguments"]["response_id"] == polls[0]["arguments"]["response_id"] for call in polls)
+    first = polls[0]["arguments"]["response_id"]
+    assert all(call["arguments"]["response_id"] == first for call in polls)
+    # A follow-up from the app: submit_task chained to this run, then the view follows the new one.
+    await app.get_by_label("Continue this session (same context and budget)").fill(script({"say": "Next turn."}))
+    await app.get_by_role("button", name="Send follow-up").click()
+    await expect(app.locator("#answer")).to_have_text("Next turn.")
+    await expect(app.locator("#run .status")).to_have_attribute("data-status", "completed")
+    [follow_up] = [call for call in await calls(page) if call["name"] == "submit_task"]
+    assert follow_up["arguments"]["previous_response_id"] == first
+    assert await app.locator("#run h1").inner_text() != f"Run {first}"
 
 
 async def test_app_approves_a_paused_run_by_raising_the_cap(mcp_url: str, tmp_path) -> None:

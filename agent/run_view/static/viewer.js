@@ -140,15 +140,16 @@
       el("h2", { id: "artifacts-title", text: "Artifacts" }), this.artifactList);
 
     this.followText = el("textarea", { id: "followup-input", rows: 3, maxlength: 100000 });
-    this.followButton = el("button", { type: "submit", text: "Send follow-up" });
+    // A button, not a form submission: an MCP host's sandboxed frame (no allow-forms) never fires submit.
+    this.followButton = el("button", { type: "button", text: "Send follow-up" });
     this.followForm = el("form", { className: "card followup", hidden: true, "aria-labelledby": "followup-title" },
       el("h2", { id: "followup-title", text: "Follow up" }),
       el("label", { "for": "followup-input", text: "Continue this session (same context and budget)" }),
       this.followText, this.followButton);
-    this.followForm.addEventListener("submit", function (event) {
-      event.preventDefault();
+    this.followForm.addEventListener("submit", function (event) { event.preventDefault(); });
+    this.followButton.addEventListener("click", function () {
       var text = self.followText.value.trim();
-      if (!text) return;
+      if (!text) { self.showError("Write the follow-up first."); return; }
       self.act(self.followButton, function () { return self.actions.followUp(text); });
     });
 
@@ -500,6 +501,9 @@
 
   RunView.prototype.render = function () {
     var status = this.status;
+    // A settled run's text is final: draw it now rather than on the next frame, so the status never shows as
+    // settled beside an answer that is not yet drawn.
+    if (SETTLED[status]) this.flushText();
     this.statusNode.textContent = status ? statusLabel(status, this.incomplete) : "loading";
     this.statusNode.className = "status " + (status || "");
     this.statusNode.setAttribute("data-status", status || "");
