@@ -130,6 +130,12 @@
       el("div", null, this.approveButton, this.raiseButton, this.denyButton));
 
     this.answer = el("div", { className: "answer", id: "answer" });
+    // Inside an MCP host the frame may not open windows: links in the answer go through the host too.
+    this.answer.addEventListener("click", function (event) {
+      var link = event.target && event.target.closest ? event.target.closest("a[href]") : null;
+      var href = link ? safeUrl(link.href) : null;
+      if (href && self.actions.openLink) self.actions.openLink(href, event);
+    });
     this.answerEmpty = el("p", { className: "hint", text: "No answer text yet." });
     this.timeline = el("ol", { className: "timeline", id: "timeline" });
     this.planList = el("ul", { className: "plan", id: "plan" });
