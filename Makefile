@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench fuzz chaos emulator eval clean mcp-conformance-tools node-sdk
+.PHONY: run test bench fuzz chaos emulator eval clean mcp-conformance-tools node-sdk chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ mcp-conformance-tools: $(VENV)/.installed-dev
 # install it themselves when it is missing; CI installs it first so that an unreachable registry fails loudly.
 node-sdk: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.node_sdk
+
+# Chromium from the distribution's packages, for the run page's browser tests (tests/run_page: Playwright drives it
+# through executable_path; no browser is downloaded). Installed only when missing; needs root, as in CI.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version 2>/dev/null
 
 # Benchmarks are separate from tests: they report ratios measured side by side in one run.
 bench: $(VENV)/.installed-dev

@@ -52,9 +52,11 @@ def describe(item: ResponseSummary) -> Resource:
 class ResponseResources:
     """The resource handlers, over the tools' service and snapshot rendering (one identity check each)."""
 
-    def __init__(self, tools: Any, server: Any) -> None:
+    def __init__(self, tools: Any, server: Any, app: Any = None) -> None:
+        """``app``: the run viewer's MCP App resource (``run_view_app.RunViewApp``), listed first and readable."""
         self.tools = tools
         self.server = server
+        self.app = app
 
     def _context(self, ctx: Any) -> Context:
         return Context(request_context=ctx, mcp_server=self.server)
@@ -72,7 +74,9 @@ class ResponseResources:
             raise MCPError(INVALID_PARAMS, f"{exc.code or exc.type}: {exc.message}") from None
         more = len(page) > PAGE_SIZE
         page = page[:PAGE_SIZE]
-        return ListResourcesResult(resources=[describe(item) for item in page],
+        # The App's document heads the first page (hosts also find it through the tools' _meta.ui.resourceUri).
+        head = [self.app.listed()] if self.app is not None and after is None else []
+        return ListResourcesResult(resources=head + [describe(item) for item in page],
                                    next_cursor=page[-1].id if more else None)
 
     async def templates(self, ctx: Any, params: PaginatedRequestParams) -> ListResourceTemplatesResult:
@@ -83,6 +87,9 @@ class ResponseResources:
 
     async def read(self, ctx: Any, params: ReadResourceRequestParams) -> ReadResourceResult:
         uri = str(params.uri)
+        if self.app is not None and uri == self.app.uri:
+            await self._identity(ctx)  # like every resource here, only for an authenticated caller
+            return ReadResourceResult(contents=[self.app.contents()])
         response_id = uri.removeprefix(URI_PREFIX) if uri.startswith(URI_PREFIX) else None
         if response_id is None or not _is_response_id(response_id):
             raise MCPError(RESOURCE_NOT_FOUND, f"resource_not_found: '{uri}' is not an ML Intern resource "

@@ -29,6 +29,7 @@ from agent.settings import Settings
 from .base import MLInternMCP, argument_error
 from .progress import ProgressReporter, stop_on_news, stop_on_settle
 from .resources import ResponseResources
+from .run_view_app import RunViewApp
 from .results import ArtifactList, ArtifactRef, TaskSnapshot
 from .snapshots import render_snapshot
 
@@ -345,10 +346,12 @@ def build_mcp(service: Any, settings: Settings) -> MLInternMCP:
     later). Mount it with ``mcp_server.app.mount_mcp``."""
     tools = Tools(service, settings)
     models = ", ".join(settings.supported_models)
+    app = RunViewApp()
     mcp = MLInternMCP(SERVER_NAME, title="ML Intern", instructions=INSTRUCTIONS, version=_version(),
                       description="An autonomous ML engineering agent that works on Hugging Face as you.",
-                      shared_output_schemas={name: "get_response" for name in ("submit_task", "approve", "cancel")})
-    mcp.serve_resources(ResponseResources(tools, mcp))
+                      shared_output_schemas={name: "get_response" for name in ("submit_task", "approve", "cancel")},
+                      extensions=[app.extension()])
+    mcp.serve_resources(ResponseResources(tools, mcp, app))
 
     async def submit_task(
         input: TaskInput,
@@ -401,6 +404,7 @@ def build_mcp(service: Any, settings: Settings) -> MLInternMCP:
                      "pending approval. Waits up to wait_seconds so a quick question comes back completed. "
                      f"Models: {models} (default {settings.default_model}). Continue a conversation with "
                      "previous_response_id. Then poll get_response."),
+        meta=app.tool_meta,
         annotations=ToolAnnotations(title="Submit a task to ML Intern", read_only_hint=False,
                                     destructive_hint=False, idempotent_hint=False, open_world_hint=True))
     mcp.add_tool(
@@ -409,6 +413,7 @@ def build_mcp(service: Any, settings: Settings) -> MLInternMCP:
                      "a message or artifact appears, sending progress notifications meanwhile. Pass the previous "
                      "snapshot's last_sequence as since_sequence to receive only new text (new_output_text) and "
                      "new tool calls."),
+        meta=app.tool_meta,
         annotations=ToolAnnotations(title="Get a task's progress and result", read_only_hint=True,
                                     destructive_hint=False, idempotent_hint=True, open_world_hint=False))
     mcp.add_tool(

@@ -14,6 +14,7 @@ from agent.service import AgentService
 from agent.settings import Settings
 from mcp_server.app import mount_mcp
 from responses_api import errors
+from responses_api.pages import routes as page_routes
 from responses_api.routes import routes
 
 
@@ -33,7 +34,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await service.close()
 
     app = Starlette(
-        routes=[*routes, *mcp.routes],
+        routes=[*routes, *mcp.routes, *page_routes],
         lifespan=lifespan,
         exception_handlers={
             ServiceError: errors.on_service_error,

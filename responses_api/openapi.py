@@ -10,8 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
+from agent import run_view
 from agent.event_models import StreamEvent
 from agent.models import (
+    RESPONSE_ID_PATTERN,
     ApprovalRequest,
     ArtifactList,
     CreateResponseRequest,
@@ -357,6 +359,27 @@ def _paths(bodies: dict[str, dict[str, Any]], parameters: dict[str, dict[str, An
         }} for path, operation_id, what in (
             ("/.well-known/oauth-protected-resource", "resourceMetadata", "the whole origin"),
             ("/.well-known/oauth-protected-resource/mcp", "mcpResourceMetadata", "/mcp"))},
+        **{path: {"get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": ("The run page (docs/run-page.md): static HTML whose script signs in with a pasted Hugging "
+                            "Face token and reads `/v1` with it. No token is sent to this route."),
+            **({"parameters": [{"name": "response_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "pattern": RESPONSE_ID_PATTERN}}]} if "{" in path else {}),
+            "responses": {"200": {"description": "The page shell.", "content": {"text/html": {"schema": {
+                "type": "string"}}}}, **(_errors(404) if "{" in path else {})},
+        }} for path, operation_id, summary in (
+            ("/", "runPageHome", "The run page: sign in, your runs, a new task"),
+            ("/runs/{response_id}", "runPageRun", "The run page: one run, live"))},
+        "/run-view/{name}": {"get": {
+            "operationId": "runPageAsset",
+            "summary": "A file of the run page (style, scripts, vendored libraries and their licences)",
+            "parameters": [{"name": "name", "in": "path", "required": True,
+                            "schema": {"type": "string", "enum": sorted(run_view.ASSETS)}}],
+            "responses": {"200": {"description": "The file.", "content": {
+                media: {"schema": {"type": "string"}} for media in ("text/css", "text/javascript", "text/plain")}},
+                **_errors(404)},
+        }},
         "/mcp": {method: {
             "operationId": f"mcp_{method}",
             "summary": f"MCP streamable HTTP ({method.upper()})",

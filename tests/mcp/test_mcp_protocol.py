@@ -233,9 +233,10 @@ async def test_resource_list_pages_newest_first(mcp_url_any: str, monkeypatch: p
                                                          "wait_seconds": 20})).structured_content
             ids.append(snap["response_id"])
         first = await erin.list_resources()
-        assert len(first.resources) == 2 and first.next_cursor
+        assert len(first.resources) == 3 and first.next_cursor and first.resources[0].uri.startswith("ui://")
         second = await erin.list_resources(cursor=first.next_cursor)
-        listed = [r.name for r in first.resources + second.resources]
+        # The run viewer's MCP App (a ui:// document) heads the first page; the runs follow.
+        listed = [r.name for r in first.resources + second.resources if r.uri.startswith("ml-intern://")]
         while second.next_cursor:
             second = await erin.list_resources(cursor=second.next_cursor)
             listed += [r.name for r in second.resources]
