@@ -39,8 +39,11 @@ async def test_create_work_and_reuse_in_a_later_turn(emulator, tools):
         [sandbox] = recorder.of_type("space")
         assert sandbox.sandbox is True and sandbox.repo_id.startswith("alice/ml-intern-sandbox-")
         assert f"Sandbox running: {sandbox.repo_id}" in created and "free hardware" in created
-        # The build's stages streamed to the caller as they happened.
-        assert [line.rsplit(": ", 1)[1] for line in recorder.logs] == ["BUILDING", "APP_STARTING", "RUNNING"]
+        # The build's stages streamed to the caller as they happened, each once and in order. Stages are polled:
+        # on a loaded machine a poll may land after the short APP_STARTING stage, so it may be missing.
+        stages = [line.rsplit(": ", 1)[1] for line in recorder.logs]
+        assert stages[0] == "BUILDING" and stages[-1] == "RUNNING"
+        assert stages in (["BUILDING", "APP_STARTING", "RUNNING"], ["BUILDING", "RUNNING"])
         assert recorder.of_type("collection")  # the sandbox joined the session collection
         files = emulator.state.compute.repo_files[("space", sandbox.repo_id)]
         assert files["user-requirements.txt"] == b"numpy>=1.26\n" and b"create_app_from_env" in files["server.py"]
