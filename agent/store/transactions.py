@@ -202,6 +202,10 @@ def _move_values(batch: Append, now: float) -> dict[str, Any]:
     return values
 
 
+_SESSION_SPENT = update(SESSIONS).where(SESSIONS.c.id == bindparam("_id")).values(
+    spent_usd=bindparam("spent_usd"), updated_at=bindparam("updated_at"))
+
+
 def write_group(conn: Connection, batches: Sequence[Append], now: float, notify_origin: str, is_sqlite: bool,
                 statements: dict[tuple[str, ...], Any]) -> list[Exception | None]:
     """Every append of ``batches`` in the caller's transaction. Each response row is moved guarded by the
@@ -259,12 +263,12 @@ def write_group(conn: Connection, batches: Sequence[Append], now: float, notify_
             exists = conn.execute(select(ARTIFACTS.c.key).where(
                 ARTIFACTS.c.response_id == batch.response_id, ARTIFACTS.c.key == artifact["key"])).first()
             if exists is None:
-                conn.execute(insert(ARTIFACTS).values(
-                    response_id=batch.response_id, key=artifact["key"], session_id=artifact["session_id"],
-                    type=artifact["type"], data=artifact["data"], created_at=now))
+                conn.execute(insert(ARTIFACTS), {
+                    "response_id": batch.response_id, "key": artifact["key"], "session_id": artifact["session_id"],
+                    "type": artifact["type"], "data": artifact["data"], "created_at": now})
         if batch.session_spent_usd is not None and batch.session_id is not None:
-            conn.execute(update(SESSIONS).where(SESSIONS.c.id == batch.session_id).values(
-                spent_usd=batch.session_spent_usd, updated_at=now))
+            conn.execute(_SESSION_SPENT, {"_id": batch.session_id, "spent_usd": batch.session_spent_usd,
+                                          "updated_at": now})
         if batch.events and not is_sqlite:
             # Delivered at commit: other replicas' streams of this response re-read the store at once.
             conn.execute(text("SELECT pg_notify(:channel, :payload)"),
@@ -295,16 +299,20 @@ def insert_response(conn: Connection, row: ResponseRow, events, transcript, new_
         if conn.execute(previous if is_sqlite else previous.with_for_update(read=True)).first() is None:
             raise PreviousGone()
     if new_session is not None:
-        conn.execute(insert(SESSIONS).values(**new_session.model_dump()))
+        # Values as parameters, not ``.values(...)`` literals: a literal takes part in the statement's cache key,
+        # which SQLAlchemy then rebuilt value by value on every create (most of the create transaction's CPU).
+        conn.execute(insert(SESSIONS), new_session.model_dump())
     else:
         moved = conn.execute(update(SESSIONS).where(
             SESSIONS.c.id == row.session_id,
             SESSIONS.c.head_response_id.is_(None) if expected_head is None
             else SESSIONS.c.head_response_id == expected_head,
-        ).values(head_response_id=row.id, updated_at=now, **(session_updates or {})))
+        ).values({"head_response_id": bindparam("v_head"), "updated_at": bindparam("v_updated_at"),
+                  **{name: bindparam(f"v_{name}") for name in session_updates or {}}}),
+            {"v_head": row.id, "v_updated_at": now, **{f"v_{k}": v for k, v in (session_updates or {}).items()}})
         if moved.rowcount != 1:
             raise HeadMoved()
-    conn.execute(insert(RESPONSES).values(**row.model_dump()))
+    conn.execute(insert(RESPONSES), row.model_dump())
     conn.execute(insert(EVENTS), event_rows(row.id, events, now))
     if transcript:
         conn.execute(insert(TRANSCRIPT), [{"response_id": row.id, "position": p, "message": m}
