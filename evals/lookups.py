@@ -11,13 +11,13 @@ The token goes only to Hugging Face hosts (and loopback, for the emulator); any 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 
 from evals.hf_urls import hf_host_set
+from ml_intern_cli.client import is_loopback
 
 LookupValue = dict[str, Any]
 TIMEOUT = httpx.Timeout(20.0, connect=10.0)
@@ -30,12 +30,7 @@ def token_allowed(url: str) -> bool:
     host = (parts.hostname or "").lower()
     if host in ("huggingface.co", "hf.co") or host.endswith((".huggingface.co", ".hf.co")):
         return parts.scheme == "https"
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(host)
 
 
 def _path(*segments: str) -> str:

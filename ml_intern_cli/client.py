@@ -42,13 +42,14 @@ def check_base_url(base_url: str) -> tuple[str, str | None]:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise CliError(f"--base-url must be an http:// or https:// URL, not {base_url!r}.", ExitCode.USAGE)
     warning = None
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         warning = (f"Warning: {base_url} is plain HTTP to another machine: your Hugging Face token travels "
                    "unencrypted. Use https://.")
     return base_url.rstrip("/"), warning
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (the emulator, a port-forward)."""
     if host == "localhost":
         return True
     try:

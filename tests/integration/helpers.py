@@ -16,6 +16,7 @@ from openai import OpenAI
 
 from agent import events as ev
 from agent.models import McpCallItem, error_text
+from ml_intern_cli import sse as sse_reader
 from tests import openai_wire
 from tests.conftest import ALICE, script
 
@@ -87,21 +88,10 @@ class CountingClient:
 
 # ---------------------------------------------------------------- SSE
 
-_SSE_LINE_END = re.compile(r"\r\n|\r|\n")
-
-
 def sse_lines(reply: httpx.Response) -> Iterator[str]:
     """The lines of a streamed SSE body, split on CR, LF and CRLF only, as SSE defines them: JSON text may hold
     U+2028 or NEL, which ``httpx.Response.iter_lines`` (``str.splitlines``) would also split on."""
-    rest = ""
-    for text in reply.iter_text():
-        buffer = rest + text
-        held = buffer.endswith("\r")  # maybe the first half of a CRLF: decided by the next read
-        parts = _SSE_LINE_END.split(buffer[:-1] if held else buffer)
-        rest = parts.pop() + ("\r" if held else "")
-        yield from parts
-    if rest:
-        yield rest.removesuffix("\r")
+    return sse_reader.lines(reply.iter_text())
 
 
 def parse_sse(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
