@@ -27,6 +27,9 @@ class Subscription:
     lagged: bool = False
     _batches: deque = field(default_factory=deque)
     _waiter: asyncio.Future | None = None
+    # A subscription is waited on from one stream, on one loop: looked up once (on Python 3.11 each
+    # ``asyncio.get_running_loop()`` is a getpid() system call).
+    _loop: asyncio.AbstractEventLoop | None = None
 
     def push(self, events: list[dict[str, Any]]) -> bool:
         """Queue a batch; False (nothing queued) when the subscriber is too far behind."""
@@ -40,7 +43,9 @@ class Subscription:
     async def next_batch(self, timeout: float) -> list[dict[str, Any]] | None:
         """The next committed batch, or None after ``timeout`` seconds without one."""
         if not self._batches:
-            loop = asyncio.get_running_loop()
+            loop = self._loop
+            if loop is None:
+                loop = self._loop = asyncio.get_running_loop()
             self._waiter = loop.create_future()
             timer = loop.call_later(timeout, _expire, self._waiter)
             try:

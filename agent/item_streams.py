@@ -54,9 +54,9 @@ class _ItemStream:
             self.step = _PART_OPEN
         if self.step != _PART_OPEN:
             raise RuntimeError(f"{self.prefix} stream: text after its part was closed")
-        await self._send(self.redactor.feed(delta))
+        self._send(self.redactor.feed(delta))
 
-    async def _send(self, safe: str) -> None:
+    def _send(self, safe: str) -> None:
         if safe:
             self.writer.emit_redacted_delta(self.delta_event, item_id=self.item.id, output_index=self.index,
                                             content_index=0, delta=safe, **self.extra)
@@ -73,7 +73,7 @@ class _ItemStream:
             self._item_done("incomplete", [])
             return
         if self.step == _PART_OPEN:
-            await self._send(self.redactor.flush())
+            self._send(self.redactor.flush())
             self.writer.emit_deferred(self.done_event, item_id=self.item.id, output_index=self.index,
                                       content_index=0, text=self.text_so_far, **self.extra)
             self.step = _TEXT_DONE

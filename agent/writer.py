@@ -206,11 +206,11 @@ class TurnWriter:
     async def _flush_once(self) -> None:
         """One commit of everything pending. Shielded: a cancelled caller must not abandon its commit."""
         if self._has_pending():
-            waiter = asyncio.get_running_loop().create_future()
+            waiter = self.store.committer.loop().create_future()
             self._waiters.append(waiter)
             self.store.committer.request(self, 0)
         elif self._inflight is not None:
-            waiter = asyncio.get_running_loop().create_future()
+            waiter = self.store.committer.loop().create_future()
             self._inflight_waiters.append(waiter)
         else:
             waiter = None
@@ -229,7 +229,7 @@ class TurnWriter:
         if self._inflight is not None:
             self.store.committer.request(self, 0)  # after the one in flight, in the next group
             return None
-        loop_now = asyncio.get_running_loop().time()
+        loop_now = self.store.committer.loop().time()
         snapshot_due = self._snapshot_stale and loop_now - self._snapshot_at >= self._snapshot_delay
         if not (self._has_pending() or snapshot_due):
             if self._snapshot_stale:
@@ -279,7 +279,7 @@ class TurnWriter:
             if append.events:
                 self._committed_seq = append.events[-1]["sequence_number"]
                 if any(e["type"] in _LAZY_SNAPSHOT_EVENTS for e in append.events):
-                    self._streamed_at = asyncio.get_running_loop().time()
+                    self._streamed_at = self.store.committer.loop().time()
                 self.bus.publish(self.response_id, list(append.events))
         elif is_outage(outcome):
             self._keep(append)

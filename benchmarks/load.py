@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -67,6 +68,7 @@ class Config:
     stream_chunks: int = 100          # 100 chunks 20 ms apart: 2 s of streaming per turn
     stream_delay_ms: int = 20
     stream_ramp_seconds: float = 0.5  # all streams start within this
+    stream_repeats: int = 3           # waves per count: the median one is reported (one wave swings ±25% here)
     per_account: int = PER_ACCOUNT_LIMIT
     relay_chunks: tuple[int, ...] = (1000, 10000)
     relay_repeats: int = 3
@@ -91,7 +93,7 @@ class Config:
     @classmethod
     def quick_mode(cls, **overrides: Any) -> "Config":
         values: dict[str, Any] = dict(
-            quick=True, stream_counts=(5,), stream_chunks=20, relay_chunks=(100,), relay_repeats=2,
+            quick=True, stream_counts=(5,), stream_chunks=20, stream_repeats=1, relay_chunks=(100,), relay_repeats=2,
             get_rates=(200,), get_seconds=1.0, get_drain_seconds=10.0, recovery_counts=(100,), recovery_timeout=60.0,
             recovery_baseline_starts=1,
             idle_sessions=10, idle_eviction_seconds=1.0, append_events=200, json_path=QUICK_JSON)
@@ -325,16 +327,36 @@ async def warm_up(client: aiohttp.ClientSession, dep: Deployment) -> None:
 
 
 async def stream_wave(client: aiohttp.ClientSession, ctx: Context, count: int) -> Outcome:
-    """``count`` streams of ``stream_chunks`` paced chunks. First the same turns with one chunk each: the server
-    CPU of the full wave minus theirs, per extra delta, is what relaying a delta costs (turn set-up excluded)."""
-    baseline = await timed_wave(client, ctx, count, chunks=1)
-    out = await timed_wave(client, ctx, count, chunks=ctx.cfg.stream_chunks)
+    """``count`` streams of ``stream_chunks`` paced chunks, ``stream_repeats`` times. Each time, first the same
+    turns with one chunk each: the server CPU of the full wave minus theirs, per extra delta, is what relaying a
+    delta costs (turn set-up excluded). One wave's figures swing by a quarter on this shared machine, so the
+    figures reported are the median wave's (by lag p99) and the median CPU per delta; every wave's are kept in
+    the details."""
     key = f"streams_{count}"
-    cpu, base_cpu = out.details[key].get("server_cpu_s"), baseline.details[key].get("server_cpu_s")
-    extra_deltas = out.details[key]["deltas"] - baseline.details[key]["deltas"]
-    if cpu is not None and base_cpu is not None and extra_deltas > 0:
-        out.figures[f"{key}_server_us_per_delta"] = round(1e6 * (cpu - base_cpu) / extra_deltas, 1)
+    waves: list[Outcome] = []
+    per_delta: list[float] = []
+    for _ in range(max(1, ctx.cfg.stream_repeats)):
+        baseline = await timed_wave(client, ctx, count, chunks=1)
+        out = await timed_wave(client, ctx, count, chunks=ctx.cfg.stream_chunks)
+        cpu, base_cpu = out.details[key].get("server_cpu_s"), baseline.details[key].get("server_cpu_s")
+        extra_deltas = out.details[key]["deltas"] - baseline.details[key]["deltas"]
         out.details[key]["baseline_one_chunk"] = baseline.details[key]
+        if cpu is not None and base_cpu is not None and extra_deltas > 0:
+            per_delta.append(round(1e6 * (cpu - base_cpu) / extra_deltas, 1))
+        waves.append(out)
+    lag_key = f"{key}_lag_p99_ms"
+    ranked = sorted(waves, key=lambda w: w.figures.get(lag_key) or float("inf"))
+    median = ranked[(len(ranked) - 1) // 2]
+    out = Outcome(figures=dict(median.figures), details=dict(median.details),
+                  notes=[note for wave in waves for note in wave.notes])
+    if per_delta:
+        out.figures[f"{key}_server_us_per_delta"] = statistics.median(per_delta)
+    out.details[key]["waves"] = [{"lag_p99_ms": w.figures.get(lag_key),
+                                  "steady_lag_p99_ms": w.figures.get(f"{key}_steady_lag_p99_ms"),
+                                  "errors": w.figures.get(f"{key}_errors")} for w in waves]
+    out.details[key]["us_per_delta_each_wave"] = per_delta
+    # Errors in any wave count, not only in the median one.
+    out.figures[f"{key}_errors"] = float(sum(w.figures.get(f"{key}_errors") or 0 for w in waves))
     return out
 
 
@@ -953,6 +975,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
     parser.add_argument("--server-pid", type=int, help="with --url: the server's pid, for CPU and memory readings")
     parser.add_argument("--stream-counts", type=ints, help="concurrent streams per wave (default 100,300,500)")
     parser.add_argument("--stream-chunks", type=int, help="stamped chunks per stream (default 100)")
+    parser.add_argument("--stream-repeats", type=int, help="waves per stream count, median reported (default 3)")
     parser.add_argument("--relay-chunks", type=ints, help="answer sizes for relay (default 1000,10000)")
     parser.add_argument("--get-rates", type=ints, help="offered GET rates, req/s (default 1000,5000)")
     parser.add_argument("--get-seconds", type=float, help="seconds per GET rate (default 3)")
@@ -968,6 +991,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
     overrides = {"scenarios": chosen, "json_path": args.json, "url": args.url, "tokens_file": args.tokens_file,
                  "emulator_url": args.emulator_url, "server_pid": args.server_pid,
                  "stream_counts": args.stream_counts, "stream_chunks": args.stream_chunks,
+                 "stream_repeats": args.stream_repeats,
                  "relay_chunks": args.relay_chunks, "get_rates": args.get_rates, "get_seconds": args.get_seconds,
                  "get_processes": args.get_processes, "recovery_counts": args.recovery_counts,
                  "idle_sessions": args.idle_sessions, "idle_eviction_seconds": args.idle_eviction_seconds,
