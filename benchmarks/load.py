@@ -344,6 +344,12 @@ async def stream_wave(client: aiohttp.ClientSession, ctx: Context, count: int) -
         if cpu is not None and base_cpu is not None and extra_deltas > 0:
             per_delta.append(round(1e6 * (cpu - base_cpu) / extra_deltas, 1))
         waves.append(out)
+    return median_wave(key, waves, per_delta)
+
+
+def median_wave(key: str, waves: list[Outcome], per_delta: list[float]) -> Outcome:
+    """The wave with the median lag p99 (the lower middle of an even count) and the median CPU per delta; errors
+    of every wave count; each wave's figures go to the details."""
     lag_key = f"{key}_lag_p99_ms"
     ranked = sorted(waves, key=lambda w: w.figures.get(lag_key) or float("inf"))
     median = ranked[(len(ranked) - 1) // 2]
@@ -351,11 +357,9 @@ async def stream_wave(client: aiohttp.ClientSession, ctx: Context, count: int) -
                   notes=[note for wave in waves for note in wave.notes])
     if per_delta:
         out.figures[f"{key}_server_us_per_delta"] = statistics.median(per_delta)
-    out.details[key]["waves"] = [{"lag_p99_ms": w.figures.get(lag_key),
-                                  "steady_lag_p99_ms": w.figures.get(f"{key}_steady_lag_p99_ms"),
-                                  "errors": w.figures.get(f"{key}_errors")} for w in waves]
-    out.details[key]["us_per_delta_each_wave"] = per_delta
-    # Errors in any wave count, not only in the median one.
+    out.details[key] = {**out.details.get(key, {}), "us_per_delta_each_wave": per_delta, "waves": [
+        {"lag_p99_ms": w.figures.get(lag_key), "steady_lag_p99_ms": w.figures.get(f"{key}_steady_lag_p99_ms"),
+         "errors": w.figures.get(f"{key}_errors")} for w in waves]}
     out.figures[f"{key}_errors"] = float(sum(w.figures.get(f"{key}_errors") or 0 for w in waves))
     return out
 

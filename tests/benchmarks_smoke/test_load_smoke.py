@@ -49,3 +49,20 @@ def test_quick_mode_produces_every_figure_without_errors(tmp_path: Path) -> None
     assert [k for k in expected if figures.get(k) is None] == []
     assert {k: v for k, v in figures.items() if k.endswith(("_errors", "_left_open")) and v != 0} == {}
     assert "figure" in run.stdout and "target" in run.stdout  # the one table
+
+
+def test_repeated_waves_report_the_median_wave_and_every_wave_s_errors() -> None:
+    from benchmarks.load import Outcome, median_wave
+
+    def wave(p99: float, errors: int, note: str) -> Outcome:
+        return Outcome(figures={"streams_9_lag_p99_ms": p99, "streams_9_lag_p50_ms": p99 / 4,
+                                "streams_9_errors": float(errors)},
+                       details={"streams_9": {"deltas": 10}}, notes=[note])
+
+    out = median_wave("streams_9", [wave(80.0, 0, "a"), wave(20.0, 2, "b"), wave(40.0, 0, "c")], [120.0, 70.0, 90.0])
+    assert out.figures["streams_9_lag_p99_ms"] == 40.0 and out.figures["streams_9_lag_p50_ms"] == 10.0
+    assert out.figures["streams_9_server_us_per_delta"] == 90.0
+    assert out.figures["streams_9_errors"] == 2.0  # an error in any wave is reported, not only the median's
+    assert out.notes == ["a", "b", "c"]
+    assert [w["lag_p99_ms"] for w in out.details["streams_9"]["waves"]] == [80.0, 20.0, 40.0]
+    assert out.details["streams_9"]["deltas"] == 10
