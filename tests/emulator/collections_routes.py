@@ -13,8 +13,8 @@ from starlette.routing import BaseRoute, Route
 
 from .accounts import avatar_url, object_id
 from .compute_state import EmulatedCollection, iso
-from .errors import hub_error, hub_unauthorized, json_body
-from .write_auth import account_by_name, caller, can_access, can_write, namespace_kind
+from .errors import hub_error, hub_unauthorized
+from .write_auth import account_by_name, caller, caller_and_body, can_access, can_write, namespace_kind
 
 ITEM_KINDS = {"model": "models", "dataset": "datasets", "space": "spaces"}
 LIST_ITEMS_PREVIEW = 4
@@ -87,12 +87,10 @@ def _tick(state: Any) -> None:
 
 def routes(state: Any) -> list[BaseRoute]:
     async def create(request: Request) -> Response:
-        account = caller(state, request)
-        if account is None:
-            return hub_unauthorized()
-        body = await json_body(request)
-        if isinstance(body, Response):
-            return body
+        found = await caller_and_body(state, request)
+        if isinstance(found, Response):
+            return found
+        account, body = found
         title = body.get("title")
         namespace = body.get("namespace") or account.name
         if not isinstance(title, str) or not title.strip() or len(title) > 60:

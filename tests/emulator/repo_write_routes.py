@@ -19,9 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .catalog import dataset_record, model_record, space_record
-from .errors import INSUFFICIENT_CREDITS, hub_error, hub_unauthorized, json_body, repo_not_found
+from .errors import INSUFFICIENT_CREDITS, hub_error, hub_unauthorized, repo_not_found
 from .compute_state import HARDWARE
-from .write_auth import account_by_name, caller, can_write, namespace_kind
+from .write_auth import account_by_name, caller, caller_and_body, can_write, namespace_kind
 
 KIND_PLURAL = {"model": "models", "dataset": "datasets", "space": "spaces"}
 URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
@@ -71,12 +71,10 @@ def _repo_or_404(state: Any, kind: str, repo_id: str, request: Request) -> dict 
 
 def _create_handler(state: Any):
     async def handler(request: Request) -> Response:
-        account = caller(state, request)
-        if account is None:
-            return hub_unauthorized()
-        body = await json_body(request)
-        if isinstance(body, Response):
-            return body
+        found = await caller_and_body(state, request)
+        if isinstance(found, Response):
+            return found
+        account, body = found
         name = body.get("name")
         kind = body.get("type") or "model"
         namespace = body.get("organization") or account.name

@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .errors import hub_error, hub_unauthorized, json_body, repo_not_found
-from .write_auth import can_access, caller, can_write
+from .errors import hub_error, hub_unauthorized, repo_not_found
+from .write_auth import caller, caller_and_body, can_access, can_write
 
 HOST_PREFIX = "/spaces-host"
 
@@ -65,12 +65,10 @@ def _restart(state: Any):
 
 def _delete(state: Any):
     async def handler(request: Request) -> Response:
-        account = caller(state, request)
-        if account is None:
-            return hub_unauthorized()
-        body = await json_body(request)
-        if isinstance(body, Response):
-            return body
+        found = await caller_and_body(state, request)
+        if isinstance(found, Response):
+            return found
+        account, body = found
         kind = body.get("type") or "model"
         namespace = body.get("organization") or account.name
         repo_id = f"{namespace}/{body.get('name')}"

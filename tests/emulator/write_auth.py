@@ -5,12 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from .accounts import Account, bearer_token
+from .errors import hub_unauthorized, json_body
 
 
 def caller(state: Any, request: Request) -> Account | None:
     return state.account_for_token(bearer_token(request))
+
+
+async def caller_and_body(state: Any, request: Request) -> tuple[Account, Any] | Response:
+    """The signed-in caller and the request's JSON body, or the Hub's 401 (no valid token) or 400 (not JSON)."""
+    account = caller(state, request)
+    if account is None:
+        return hub_unauthorized()
+    body = await json_body(request)
+    if isinstance(body, Response):
+        return body
+    return account, body
 
 
 def account_by_name(state: Any, name: str) -> Account | None:
