@@ -231,11 +231,22 @@ def _open_item(state: ResponseObject, kind: str, index: Any,
 def _part(state: ResponseObject, event: dict[str, Any],
           item_type: type | tuple[type, ...]) -> OutputText | ReasoningText:
     """The content part a text or reasoning event addresses: an open item of ``item_type``, a part it opened."""
-    kind = event["type"]
-    _, item = _open_item(state, kind, event["output_index"], event["item_id"])
+    return _addressed_part(state, event["type"], event["item_id"], event["output_index"], event["content_index"],
+                           item_type)
+
+
+def text_part(state: ResponseObject, kind: str, item_id: Any, output_index: Any,
+              content_index: Any) -> OutputText | ReasoningText:
+    """The part a text (``TEXT_DELTA``) or reasoning (``REASONING_DELTA``) delta of this address fills."""
+    return _addressed_part(state, kind, item_id, output_index, content_index,
+                           MessageItem if kind == TEXT_DELTA else ReasoningItem)
+
+
+def _addressed_part(state: ResponseObject, kind: str, item_id: Any, output_index: Any, index: Any,
+                    item_type: type | tuple[type, ...]) -> OutputText | ReasoningText:
+    _, item = _open_item(state, kind, output_index, item_id)
     if not isinstance(item, item_type):
         raise EventRefused(f"{kind}: output item {item.id} is a {item.type} item")
-    index = event["content_index"]
     if not isinstance(index, int) or not 0 <= index < len(item.content):
         raise EventRefused(f"{kind}: {item.id} has no content part {index} (a part is opened by "
                            f"{PART_ADDED})")

@@ -42,7 +42,7 @@ class _ItemStream:
     def new_part(self, text: str = "") -> BaseModel:
         raise NotImplementedError
 
-    async def text(self, delta: str) -> None:
+    def text(self, delta: str) -> None:
         if self.step == _CLOSED:
             item = self.new_item(f"{self.prefix}_{secrets.token_hex(12)}")
             index = self.writer.next_output_index()
@@ -131,6 +131,6 @@ class ReasoningStream(_ItemStream):
     def new_part(self, text: str = "") -> BaseModel:
         return ReasoningText(text=text)
 
-    async def text(self, delta: str) -> None:
+    def text(self, delta: str) -> None:
         if self.visible:
-            await super().text(delta)
+            super().text(delta)

@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -106,11 +106,12 @@ class CallOptions:
 
 
 async def stream_completion(client: ModelClient, *, model: str, messages: list[dict[str, Any]],
-                            tools: list[dict[str, Any]], on_text: Callable[[str], Awaitable[None]],
-                            on_reasoning: Callable[[str], Awaitable[None]] | None = None,
+                            tools: list[dict[str, Any]], on_text: Callable[[str], None],
+                            on_reasoning: Callable[[str], None] | None = None,
                             policy: ReasoningPolicy | None = None, options: CallOptions = CallOptions()) -> Completion:
-    """One streamed chat completion. Text and reasoning deltas go to their callbacks as they arrive; tool-call
-    fragments accumulate by index. The history is rendered with the model's reasoning policy."""
+    """One streamed chat completion. Text and reasoning deltas go to their callbacks as they arrive (plain calls:
+    a coroutine per delta and layer was a measurable share of a relayed delta); tool-call fragments accumulate by
+    index. The history is rendered with the model's reasoning policy."""
     started = time.monotonic()
     body: dict[str, Any] = {"model": model, "stream": True, "stream_options": {"include_usage": True},
                             "messages": render_history(messages, policy) if policy is not None else messages}
@@ -143,8 +144,8 @@ async def stream_completion(client: ModelClient, *, model: str, messages: list[d
                 for start in range(0, len(lines), YIELD_EVERY_CHUNKS):
                     if start:
                         await asyncio.sleep(0)  # a long burst must not hold the loop (other streams, commits)
-                    await _deliver(reader, lines[start:start + YIELD_EVERY_CHUNKS], on_text, on_reasoning)
-            await _deliver(reader, [rest], on_text, on_reasoning)
+                    _deliver(reader, lines[start:start + YIELD_EVERY_CHUNKS], on_text, on_reasoning)
+            _deliver(reader, [rest], on_text, on_reasoning)
             if not reader.complete:
                 raise _unfinished(reply.content_type, reader)
     except StreamError as exc:
@@ -164,8 +165,8 @@ async def stream_completion(client: ModelClient, *, model: str, messages: list[d
     return result
 
 
-async def _deliver(reader: ChunkReader, lines: list[bytes], on_text: Callable[[str], Awaitable[None]],
-                   on_reasoning: Callable[[str], Awaitable[None]] | None) -> None:
+def _deliver(reader: ChunkReader, lines: list[bytes], on_text: Callable[[str], None],
+             on_reasoning: Callable[[str], None] | None) -> None:
     """Feed ``lines`` to ``reader`` and pass on their visible deltas, consecutive ones of a kind joined, in order.
     An error object or a malformed chunk among them is raised after the deltas that came before it were passed on."""
     segments: list[tuple[str, str]] = []
@@ -186,9 +187,9 @@ async def _deliver(reader: ChunkReader, lines: list[bytes], on_text: Callable[[s
                     segments.append((kind, text))
     for kind, text in segments:
         if kind == "text":
-            await on_text(text)
+            on_text(text)
         elif on_reasoning is not None:
-            await on_reasoning(text)
+            on_reasoning(text)
     if failure is not None:
         raise failure
 

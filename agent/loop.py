@@ -139,8 +139,7 @@ class AgentLoop:
             messages.append(assistant)
             self.writer.add_transcript(assistant)
             if not completion.tool_calls:
-                await self.writer.flush()
-                return
+                return  # committed with the status that settles the turn, in one transaction
             await self._gated_tools(completion.tool_calls, messages, by_name)
         raise TurnFailed(RunFailure.MAX_ITERATIONS,
                          f"The agent reached its bound of {self.settings.max_iterations} model calls without a final "
@@ -304,19 +303,19 @@ class AgentLoop:
             budget_retries += 1
             max_tokens = next_budget
 
-    def _timed_first_delta(self, *callbacks: Callable[[str], Awaitable[None]]):
+    def _timed_first_delta(self, *callbacks: Callable[[str], None]):
         """``callbacks`` wrapped so that the first delta of either records the time to first delta."""
         if self.metrics is None:
             return callbacks
         started, seen = time.perf_counter(), [False]
         histogram = self.metrics.first_delta.labels(self.metrics.model_label(self.model))
 
-        def timed(callback: Callable[[str], Awaitable[None]]) -> Callable[[str], Awaitable[None]]:
-            async def call(delta: str) -> None:
+        def timed(callback: Callable[[str], None]) -> Callable[[str], None]:
+            def call(delta: str) -> None:
                 if not seen[0]:
                     seen[0] = True
                     histogram.observe(time.perf_counter() - started)
-                await callback(delta)
+                callback(delta)
             return call
 
         return tuple(timed(callback) for callback in callbacks)

@@ -85,7 +85,8 @@ class TurnRunner:
         log_context.session_id.set(writer.session_id)
         try:
             if resume is None:
-                await writer.set_status("in_progress")
+                # Not waited for: the model request is built and sent while it commits (its events follow it)
+                await writer.set_status("in_progress", wait=False)
             history = await chain_history(self.store, previous_response_id)
             prompt = system_prompt(identity.username, can_write=identity.can_write_repos,
                                    can_jobs=identity.can_run_jobs, template=self.prompt)

@@ -48,7 +48,12 @@ class TurnWriter:
         self.bus = bus
         self.response_id = row.id
         self.session_id = row.session_id
-        self.state = ResponseObject.model_validate(row.snapshot)
+        self._state = ResponseObject.model_validate(row.snapshot)
+        # Text deltas for the part the previous delta filled are checked once and joined into the projection when
+        # it is next read: looking the part up and growing its text (a pydantic attribute, copied whole) per delta
+        # was a tenth of relaying one. ``_delta_target`` is that part's address while only its deltas came since.
+        self._delta_target: tuple[Any, ...] | None = None
+        self._unapplied: list[str] = []
         self.session_spent_usd = session_spent_usd
         self._committed_seq = row.last_sequence
         self._next_seq = row.last_sequence + 1
@@ -69,6 +74,9 @@ class TurnWriter:
         self._snapshot_at = float("-inf")
         self._snapshot_stale = False
         self._force_snapshot = False
+        # Wakes the writer when its stale object is due. A source waiting in the committer is asked at every
+        # group commit (several per 20 ms at 100 streams): waiting there for 250 ms was most calls of take_append.
+        self._snapshot_timer: asyncio.TimerHandle | None = None
         # Commits go through the store's group committer: at most one append of this writer is in flight.
         # ``_waiters`` resolve with the next commit taken, ``_inflight_waiters`` with the one in flight.
         self._inflight: Append | None = None
@@ -87,6 +95,39 @@ class TurnWriter:
         self._store_retry_seconds = store_retry_seconds
 
     @property
+    def state(self) -> ResponseObject:
+        """The projection of every event emitted so far."""
+        if self._unapplied:
+            self._fold_deltas()
+        return self._state
+
+    @state.setter
+    def state(self, state: ResponseObject) -> None:
+        assert not self._unapplied
+        self._state = state
+
+    def _fold_deltas(self) -> None:
+        kind, item_id, output_index, content_index = self._delta_target
+        part = ev.text_part(self._state, kind, item_id, output_index, content_index)
+        part.text += "".join(self._unapplied)
+        self._unapplied.clear()
+
+    def _apply(self, event: ev.WireEvent) -> ResponseObject:
+        """The projection with ``event`` applied (``events.apply``: refused before anything changes)."""
+        kind = event["type"]
+        if kind in (ev.TEXT_DELTA, ev.REASONING_DELTA):
+            target = (kind, event["item_id"], event["output_index"], event["content_index"])
+            if target == self._delta_target and isinstance(event["delta"], str):
+                self._unapplied.append(event["delta"])  # the part is open: only its deltas came since the check
+                return self._state
+            state = ev.apply(self.state, event)
+            self._delta_target = target
+            return state
+        state = ev.apply(self.state, event)
+        self._delta_target = None
+        return state
+
+    @property
     def last_sequence(self) -> int:
         return self._next_seq - 1
 
@@ -99,17 +140,24 @@ class TurnWriter:
     async def emit(self, event_type: str, **payload: Any) -> dict[str, Any]:
         if event_type in ev.DEFERRABLE_EVENTS:
             return self.emit_deferred(event_type, **payload)
-        event = ev.WireEvent(redact({"type": event_type, **payload, "sequence_number": self._next_seq},
-                                    self._secrets))
-        return await self._commit_durable(event, ev.apply(self.state, event))
+        event = self._redacted(event_type, payload)
+        return await self._commit_durable(event, self._apply(event))
 
-    async def _commit_durable(self, event: ev.WireEvent, state: ResponseObject) -> dict[str, Any]:
+    def _redacted(self, event_type: str, payload: dict[str, Any]) -> ev.WireEvent:
+        return ev.WireEvent(redact({"type": event_type, **payload, "sequence_number": self._next_seq}, self._secrets))
+
+    async def _commit_durable(self, event: ev.WireEvent, state: ResponseObject, *,
+                              wait: bool = True) -> dict[str, Any]:
         """Take ``event`` (which moves the projection to ``state``: applied, so accepted) and commit it before
-        returning."""
+        returning; with ``wait=False`` the commit starts at once and the caller goes on (what it emits next is
+        committed after it, and a failure is raised by the next flush)."""
         self._next_seq += 1
         self.state = state
         self._pending.append(event)
-        await self.flush()
+        if wait:
+            await self.flush()
+        else:
+            self.store.committer.request(self, 0)
         return event
 
     def emit_deferred(self, event_type: str, **payload: Any) -> dict[str, Any]:
@@ -119,8 +167,7 @@ class TurnWriter:
             # Redacted one by one, deltas can still join into a token in the projection: from now on the
             # stored projection is redacted as a whole (the live streams use ``emit_redacted_delta`` instead).
             self._redact_projection = True
-        return self._defer(ev.WireEvent(redact({"type": event_type, **payload, "sequence_number": self._next_seq},
-                                               self._secrets)))
+        return self._defer(self._redacted(event_type, payload))
 
     def emit_redacted_delta(self, event_type: str, **payload: Any) -> dict[str, Any]:
         """A text or reasoning delta whose text a ``StreamRedactor`` already redacted: the whole-event pass is
@@ -130,7 +177,7 @@ class TurnWriter:
 
     def _defer(self, event: ev.WireEvent) -> dict[str, Any]:
         event.emitted_at = time.perf_counter()  # the stream-lag clock starts when the delta arrives
-        self.state = ev.apply(self.state, event)  # first: a refused event raises before it takes its number
+        self._state = self._apply(event)  # first: a refused event raises before it takes its number
         self._next_seq += 1
         self._pending.append(event)
         # Leading edge per writer: the first streamed event after a quiet spell (or after a durable step, such
@@ -150,7 +197,9 @@ class TurnWriter:
         self.add_spend(usd)
 
     async def set_status(self, status: str, *, error: ResponseError | None = None,
-                         incomplete: IncompleteDetails | None = None) -> dict[str, Any]:
+                         incomplete: IncompleteDetails | None = None, wait: bool = True) -> dict[str, Any]:
+        """Move the response to ``status``. ``wait=False`` (``in_progress`` only) does not wait for its commit."""
+        assert wait or status == "in_progress", status
         event_type = {"queued": ev.QUEUED, "in_progress": ev.IN_PROGRESS, "completed": ev.COMPLETED,
                       "failed": ev.FAILED, "incomplete": ev.INCOMPLETE, "cancelled": ev.CANCELLED}[status]
         settled = status in ("completed", "failed", "cancelled", "incomplete")
@@ -166,8 +215,9 @@ class TurnWriter:
             # snapshot event is committed as it is, and the state moves without re-validating the whole object.
             event = ev.WireEvent({"type": event_type, "response": snapshot.public(),
                                   "sequence_number": self._next_seq})
-            return await self._commit_durable(event, snapshot)
-        return await self.emit(event_type, response=snapshot.public())
+            return await self._commit_durable(event, snapshot, wait=wait)
+        event = self._redacted(event_type, {"response": snapshot.public()})
+        return await self._commit_durable(event, self._apply(event), wait=wait)
 
     async def record_artifact(self, artifact: Artifact) -> bool:
         """Record an artifact once per response; returns False when it was already recorded."""
@@ -233,7 +283,7 @@ class TurnWriter:
         snapshot_due = self._snapshot_stale and loop_now - self._snapshot_at >= self._snapshot_delay
         if not (self._has_pending() or snapshot_due):
             if self._snapshot_stale:
-                self.store.committer.request(self, self._snapshot_at + self._snapshot_delay - loop_now)
+                self._wake_for_snapshot()
             return None
         batch, self._pending = self._pending, []
         artifacts, self._pending_artifacts = self._pending_artifacts, []
@@ -253,11 +303,11 @@ class TurnWriter:
         else:
             # The stored object lags: rewrite it when its interval ends, even if nothing else arrives.
             self._snapshot_stale = True
-            self.store.committer.request(self, self._snapshot_delay)
+            self._wake_for_snapshot()
         lease = None
         if batch and not self._lease_written:
             lease = (self._lease[0], time.time() + self._lease[1]) if self._lease else (None, None)
-        status = self.state.status
+        status = self._state.status  # (deltas do not change it: no need to join them in)
         self._inflight = Append(
             response_id=self.response_id, expected_last_sequence=self._committed_seq, events=batch,
             snapshot=snapshot, status=status, status_changed=status != self._committed_status,
@@ -266,6 +316,20 @@ class TurnWriter:
             session_id=self.session_id)
         self._inflight_waiters, self._waiters = self._waiters, []
         return self._inflight
+
+    def _wake_for_snapshot(self) -> None:
+        if self._snapshot_timer is None:
+            self._snapshot_timer = self.store.committer.loop().call_at(self._snapshot_at + self._snapshot_delay,
+                                                                       self._snapshot_woken)
+
+    def _snapshot_woken(self) -> None:
+        self._snapshot_timer = None
+        if not self._snapshot_stale:
+            return
+        if self.store.committer.loop().time() < self._snapshot_at + self._snapshot_delay:
+            self._wake_for_snapshot()  # rewritten since, and stale again: not due yet
+        else:
+            self.store.committer.request(self, 0)
 
     def committed(self, append: Append, outcome: Exception | None) -> None:
         """The committer's call with the outcome of ``append``: publish it to live streams, wake the waiters."""
@@ -313,4 +377,7 @@ class TurnWriter:
     async def close(self) -> None:
         # The stored response object is left current: the next writer (a resume, a cancel) starts from it.
         self._force_snapshot = self._snapshot_stale
+        if self._snapshot_timer is not None:
+            self._snapshot_timer.cancel()
+            self._snapshot_timer = None
         await self.flush()

@@ -111,7 +111,7 @@ async def test_the_router_pool_sends_each_sessions_token_and_header(emulator):
     assert checked == 20
 
 
-async def _ignore(_delta: str) -> None:
+def _ignore(_delta: str) -> None:
     return None
 
 

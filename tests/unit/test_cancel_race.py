@@ -89,7 +89,7 @@ async def play(writer: TurnWriter, attempts: list[Attempt]) -> None:
             thought = ReasoningStream(writer, (SECRET,))
             try:
                 for kind, delta in attempt.chunks:
-                    await (thought if kind == "reasoning" else stream).text(delta)
+                    (thought if kind == "reasoning" else stream).text(delta)
                 # A failed call's output is closed as incomplete, then the call is tried again.
                 await thought.finish("incomplete" if attempt.fails else "completed")
                 await stream.finish("incomplete" if attempt.fails else "completed")

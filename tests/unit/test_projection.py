@@ -114,14 +114,14 @@ async def test_a_discarded_attempt_leaves_the_projection_and_its_index_is_not_re
     writer = TurnWriter(store, EventBus(), row, flush_ms=5)
     await writer.set_status("in_progress")
     failed_thought, failed = ReasoningStream(writer), MessageStream(writer)
-    await failed_thought.text("Let me think")
-    await failed.text("PARTIAL-")
+    failed_thought.text("Let me think")
+    failed.text("PARTIAL-")
     failed_ids = {failed_thought.item.id, failed.item.id}
     await failed_thought.discard()
     await failed.discard()
     assert writer.state.output == [] and writer.state.output_text == ""
     retry = MessageStream(writer)
-    await retry.text("PARTIAL-then whole.")
+    retry.text("PARTIAL-then whole.")
     await retry.finish("completed")
     tool_item = McpCallItem(id="mcp_1", name="t", arguments="{}")
     tool_index = writer.next_output_index()
@@ -141,6 +141,37 @@ async def test_a_discarded_attempt_leaves_the_projection_and_its_index_is_not_re
     assert done == [(0, "incomplete"), (1, "incomplete"), (2, "completed"), (3, "completed")]
     assert [e["output_index"] for e in events if e["type"] == ev.ITEM_DISCARDED] == [0, 1]
     assert [e["output_index"] for e in events if e["type"] == ev.ITEM_ADDED] == [0, 1, 2, 3]
+
+
+async def test_deltas_joined_into_the_projection_later_give_the_text_in_order_and_a_closed_part_refuses_one(store):
+    row = await new_response(store)
+    writer = TurnWriter(store, EventBus(), row, flush_ms=5)
+    await writer.set_status("in_progress")
+    thought, answer = ReasoningStream(writer), MessageStream(writer)
+    for i in range(40):  # the two parts alternate, then each gets a run of deltas
+        (thought if i % 3 == 0 or 20 <= i < 30 else answer).text(f"<{i}>")
+    assert writer.state.output[0].content[0].text == "".join(f"<{i}>" for i in range(40) if i % 3 == 0 or 20 <= i < 30)
+    for i in range(40, 60):
+        answer.text(f"<{i}>")
+    await thought.finish("completed")
+    await answer.finish("completed")
+    reasoning, message = writer.state.output
+    assert reasoning.content[0].text == thought_text(range(40))
+    assert message.content[0].text == "".join(f"<{i}>" for i in range(60) if i >= 40 or not (i % 3 == 0 or 20 <= i < 30))
+    # The address of the last delta, now closed: refused before it takes a number, nothing changed.
+    last = writer.last_sequence
+    with pytest.raises(ev.EventRefused):
+        writer.emit_redacted_delta(ev.TEXT_DELTA, item_id=message.id, output_index=1, content_index=0, delta="late",
+                                   logprobs=[])
+    assert writer.last_sequence == last
+    await writer.set_status("completed")
+    await writer.close()
+    projected = await _assert_projection_matches(store, row.id)
+    assert projected.output_text == message.content[0].text
+
+
+def thought_text(indices) -> str:
+    return "".join(f"<{i}>" for i in indices if i % 3 == 0 or 20 <= i < 30)
 
 
 async def test_unknown_events_change_nothing(store):

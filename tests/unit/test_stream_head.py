@@ -4,6 +4,8 @@ settles after the head, not after the stale row."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from agent import events as ev
@@ -42,6 +44,26 @@ async def test_readers_see_the_head_of_the_log_while_the_row_is_not_rewritten(st
     assert row.last_sequence == writer.last_sequence == (await store.events_after(row.id, -1))[-1]["sequence_number"]
     assert row.updated_at == moved_at  # three commits, no rewrite of the row
     assert (await store.get_response_current(row.id)).snapshot["output_text"] == "a b c "
+
+
+async def test_a_stale_stored_object_is_rewritten_when_its_interval_ends_with_nothing_else_arriving(store):
+    interval = 0.05
+    row = await new_response(store)
+    writer = TurnWriter(store, EventBus(), row, flush_ms=0, snapshot_ms=int(interval * 1000))
+    await writer.set_status("in_progress")
+    await writer.emit(ev.ITEM_ADDED, output_index=0, item=MessageItem(id="msg_1").model_dump())
+    await writer.emit(ev.PART_ADDED, item_id="msg_1", output_index=0, content_index=0, part=OutputText().model_dump())
+    loop = asyncio.get_running_loop()
+    await _delta(writer, "last words")  # streamed output alone, just after a rewrite: the stored object lags
+    streamed_at = loop.time()
+    assert (await store.get_response(row.id)).snapshot["output_text"] == ""
+    deadline = streamed_at + 5.0
+    while (stored := await store.get_response(row.id)).snapshot_sequence != writer.last_sequence:
+        assert loop.time() < deadline, "the lagging object was never rewritten"
+        await asyncio.sleep(0.005)
+    assert loop.time() - streamed_at >= interval * 0.9  # not before its interval ended
+    assert stored.snapshot["output_text"] == "last words"
+    await writer.close()
 
 
 async def test_a_second_writer_from_a_stale_view_is_refused_and_the_log_stays_gapless(store):

@@ -123,7 +123,7 @@ class ResearchAgent(Tool[ResearchArgs]):
         return truncate(output, limit=min(SUB_TOOL_OUTPUT_CHARS, MAX_TOOL_OUTPUT_CHARS))
 
 
-async def _ignore(_text: str) -> None:
+def _ignore(_text: str) -> None:
     return None
 
 
