@@ -20,8 +20,9 @@ MAX_TRACKED_RESPONSES = 4096
 
 @dataclass(eq=False)
 class Subscription:
-    """A subscriber's queue of committed batches. Waiting costs one future and one timer (``asyncio.wait_for`` on
-    a queue made a task per wait: a measurable share of relaying a delta at hundreds of streams)."""
+    """A subscriber's queue of committed batches. Waiting costs one future (``asyncio.wait_for`` on a queue made a
+    task per wait: a measurable share of relaying a delta at hundreds of streams); the timeout is one timer per
+    subscription, moved on only when it fires early (a timer per wait was another)."""
 
     response_id: str
     lagged: bool = False
@@ -30,6 +31,8 @@ class Subscription:
     # A subscription is waited on from one stream, on one loop: looked up once (on Python 3.11 each
     # ``asyncio.get_running_loop()`` is a getpid() system call).
     _loop: asyncio.AbstractEventLoop | None = None
+    _deadline: float = 0.0                          # loop time the current wait ends
+    _timer: asyncio.TimerHandle | None = None
 
     def push(self, events: list[dict[str, Any]]) -> bool:
         """Queue a batch; False (nothing queued) when the subscriber is too far behind."""
@@ -46,12 +49,15 @@ class Subscription:
             loop = self._loop
             if loop is None:
                 loop = self._loop = asyncio.get_running_loop()
+            self._deadline = deadline = loop.time() + timeout
+            if self._timer is None or self._timer.when() > deadline:
+                if self._timer is not None:
+                    self._timer.cancel()
+                self._timer = loop.call_at(deadline, self._expire)
             self._waiter = loop.create_future()
-            timer = loop.call_later(timeout, _expire, self._waiter)
             try:
                 await self._waiter
             finally:
-                timer.cancel()
                 self._waiter = None
             if not self._batches:
                 return None
@@ -63,10 +69,19 @@ class Subscription:
             joined.extend(self._batches.popleft())
         return joined
 
+    def _expire(self) -> None:
+        self._timer = None
+        if self._loop is not None and self._loop.time() < self._deadline:
+            self._timer = self._loop.call_at(self._deadline, self._expire)  # a later wait moved the deadline on
+        elif self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
-def _expire(waiter: asyncio.Future) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
 
 
 @dataclass
@@ -82,6 +97,7 @@ class EventBus:
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
+        sub.close()
         subs = self._subscribers.get(sub.response_id)
         if subs is not None:
             subs.discard(sub)
