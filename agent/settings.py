@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     code_mode_memory_mb: int = Field(128, ge=16)
 
     # Text deltas are group-committed: at most this long between a delta and its commit.
-    delta_flush_ms: int = Field(25, ge=0)
+    delta_flush_ms: int = Field(15, ge=0)
     # While text streams, the stored response object (what GET returns) is rewritten at most this often; events
     # and status changes are not delayed by it.
     snapshot_interval_ms: int = Field(250, ge=0)

@@ -28,6 +28,8 @@ from agent.store.store import Append, Store
 from agent.store.tables import ResponseRow
 
 
+# A writer that streamed nothing for this long commits its next streamed event at once (the leading edge).
+QUIET_SPELL_SECONDS = 1.0
 # A commit made only of these leaves the stored response object to the next snapshot rewrite.
 _LAZY_SNAPSHOT_EVENTS = ev.DEFERRABLE_EVENTS | ev.STREAMED_ITEM_EVENTS
 
@@ -180,14 +182,18 @@ class TurnWriter:
         self._state = self._apply(event)  # first: a refused event raises before it takes its number
         self._next_seq += 1
         self._pending.append(event)
-        # Leading edge per writer: the first streamed event after a quiet spell (or after a durable step, such
-        # as the model call's start) is committed at once, and so is a new item with the delta that opens it
-        # (the answer's first text after the reasoning must not wait out the window); the next ones ride the
-        # group commit's window.
-        if event["type"] == ev.ITEM_ADDED:
-            self.store.committer.request(self, 0)
+        # Leading edge per writer: a new item with the delta that opens it (a model call's first text, the answer's
+        # first text after the reasoning) and the first streamed event after a quiet spell are committed at once;
+        # the rest ride the group commit's window.
+        committer = self.store.committer
+        if event["type"] == ev.ITEM_ADDED or committer.loop().time() - self._streamed_at >= QUIET_SPELL_SECONDS:
+            committer.request(self, 0)
         else:
-            self.store.committer.request(self, self._flush_delay, since=self._streamed_at)
+            # The group's clock: within the window of the last commit of all, so every streaming writer rides the
+            # same commits. Timed from each writer's own last commit (and a stream slower than the window counted
+            # as quiet at every delta), commits drifted apart into many small ones: the lag lower, the CPU per
+            # delta a fifth higher, and either from one wave to the next.
+            committer.request(self, self._flush_delay)
         return event
 
     def charge(self, event_type: str, usd: float, **payload: Any) -> None:
@@ -329,7 +335,7 @@ class TurnWriter:
         if self.store.committer.loop().time() < self._snapshot_at + self._snapshot_delay:
             self._wake_for_snapshot()  # rewritten since, and stale again: not due yet
         else:
-            self.store.committer.request(self, 0)
+            self.store.committer.request(self, self._flush_delay)  # with the next group commit, not its own
 
     def committed(self, append: Append, outcome: Exception | None) -> None:
         """The committer's call with the outcome of ``append``: publish it to live streams, wake the waiters."""

@@ -1,10 +1,10 @@
 """Group commit across every response of the process, on one clock.
 
-Each writer with something to commit asks for a commit within its window (``delta_flush_ms``; 0 for durable
-events). One task takes what every waiting writer has and commits it all in one transaction, then hands each
-writer its outcome — one timer, one task and one database hop per tick whatever the number of live streams. A
-timer, a task and a lock per writer per flush were most of the cost of relaying a delta at hundreds of streams.
-After a quiet spell the first request is committed at once (leading edge).
+Each writer with something to commit asks for a commit within a window of the last commit of all
+(``delta_flush_ms``; 0 for durable events and a writer's leading edge). One task takes what every waiting writer
+has and commits it all in one transaction, then hands each writer its outcome — one timer, one task and one
+database hop per tick whatever the number of live streams. A timer, a task and a lock per writer per flush were
+most of the cost of relaying a delta at hundreds of streams.
 """
 
 from __future__ import annotations
@@ -48,13 +48,12 @@ class GroupCommitter:
             loop = self._loop = asyncio.get_running_loop()
         return loop
 
-    def request(self, source: Committable, window: float, since: float | None = None) -> None:
-        """Commit what ``source`` has within ``window`` seconds of ``since`` (default: the last commit of all),
-        at once when that is past. Every commit takes what every waiting source has."""
+    def request(self, source: Committable, window: float) -> None:
+        """Commit what ``source`` has within ``window`` seconds of the last commit of all (at once when that is
+        past, or with ``window`` 0). Every commit takes what every waiting source has."""
         self._waiting[id(source)] = source
         loop = self.loop()
-        start = self._last_commit if since is None else since
-        self._set_due(max(loop.time(), start + window) if window > 0 else loop.time())
+        self._set_due(max(loop.time(), self._last_commit + window) if window > 0 else loop.time())
 
     def _set_due(self, when: float) -> None:
         if when >= self._due:

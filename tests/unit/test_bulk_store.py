@@ -125,6 +125,45 @@ async def test_the_first_delta_after_a_quiet_spell_is_committed_at_once(store):
     await writer.close()
 
 
+async def test_streaming_writers_ride_one_clock_not_a_window_each(store):
+    """A delta waits for the group's next commit (within the window of the last commit of all), so writers that
+    stream at once share commits; timed from each writer's own last commit, they drifted into many small ones."""
+    window = 0.3
+    bus = EventBus()
+    writers = []
+    for i in range(2):
+        writer = TurnWriter(store, bus, await new_response(store), flush_ms=int(window * 1000))
+        await writer.emit(ev.ITEM_ADDED, output_index=0, item=MessageItem(id=f"msg_{i}").model_dump())
+        await writer.emit(ev.PART_ADDED, item_id=f"msg_{i}", output_index=0, content_index=0,
+                          part=OutputText().model_dump())
+        writers.append(writer)
+    groups: list[set[str]] = []
+    commit = store.committer._commit
+
+    async def recorded(appends):
+        groups.append({append.response_id for append in appends if append.events})
+        return await commit(appends)
+
+    store.committer._commit = recorded
+    first, second = writers
+    subs = [bus.subscribe(w.response_id) for w in writers]
+    loop = asyncio.get_running_loop()
+    for writer in writers:
+        # Both streaming (no leading edge), each near the end of a window of its own; the group committed just now.
+        writer._streamed_at = loop.time() - window * 0.9
+    first.emit_redacted_delta(ev.TEXT_DELTA, item_id="msg_0", output_index=0, content_index=0, delta="a",
+                              logprobs=[])
+    await asyncio.sleep(window / 3)  # the second writer's delta comes a third of a window later
+    second.emit_redacted_delta(ev.TEXT_DELTA, item_id="msg_1", output_index=0, content_index=0, delta="b",
+                               logprobs=[])
+    assert await subs[0].next_batch(timeout=window / 6) is None  # not on a clock of its own
+    assert [e["delta"] for e in await subs[0].next_batch(timeout=5)] == ["a"]
+    assert [e["delta"] for e in await subs[1].next_batch(timeout=5)] == ["b"]
+    assert groups == [{first.response_id, second.response_id}]  # one commit carried both
+    for writer in writers:
+        await writer.close()
+
+
 async def test_while_text_streams_the_stored_object_lags_consistently_and_catches_up(store):
     row = await new_response(store)
     writer = TurnWriter(store, EventBus(), row, flush_ms=0, snapshot_ms=60_000)
