@@ -76,6 +76,9 @@ class Settings(BaseSettings):
 
     # Text deltas are group-committed: at most this long between a delta and its commit.
     delta_flush_ms: int = Field(15, ge=0)
+    # The interpreter's thread switch interval (the process serves one event loop beside the SQLite commit thread).
+    # CPython's 5 ms let a loop busy with a burst keep the GIL from a commit: an answer's first delta waited for it.
+    gil_switch_interval_ms: float = Field(1.0, gt=0, le=100)
     # While text streams, the stored response object (what GET returns) is rewritten at most this often; events
     # and status changes are not delayed by it.
     snapshot_interval_ms: int = Field(250, ge=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 
 # Open requests (streams that did not end with their turn, sync waits) get this long after the turns stopped.
@@ -34,9 +35,15 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    apply_process_settings(settings)
     run_server(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level,
                access_log=settings.access_log, log_config=None,
                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+
+
+def apply_process_settings(settings) -> None:
+    """What the settings fix for the whole process (not for an app embedded in another one)."""
+    sys.setswitchinterval(settings.gil_switch_interval_ms / 1000)
 
 
 def run_server(app, **config) -> None:
