@@ -335,13 +335,14 @@ class AgentService(ServiceReads):
             max_cost_usd=cap, usage=Usage(session_cost_usd=session.spent_usd))
         # Nothing stored holds the caller's token (or a token-shaped string), wherever the caller put it.
         caller_secrets = (identity.secret(),)
-        snapshot = ResponseObject.model_validate(redact(snapshot.public(), caller_secrets))
-        created = ev.snapshot_event(ev.CREATED, snapshot) | {"sequence_number": 0}
-        queued = ev.snapshot_event(ev.QUEUED, snapshot) | {"sequence_number": 1}
+        # Dumped once for the row and both opening events (each of them only ever encoded, never changed).
+        public = redact(snapshot.public(), caller_secrets)
+        created = {"type": ev.CREATED, "response": public, "sequence_number": 0}
+        queued = {"type": ev.QUEUED, "response": public, "sequence_number": 1}
         new_messages = _chat_messages(request)
         row = ResponseRow(id=response_id, session_id=session.id, owner_id=identity.user_id, status="queued",
                           previous_response_id=request.previous_response_id, last_sequence=1,
-                          snapshot=snapshot.public(), idempotency_key=idempotency_key,
+                          snapshot=public, idempotency_key=idempotency_key,
                           owner_replica=self.replica_id, lease_expires_at=now + self.settings.lease_seconds,
                           created_at=now, updated_at=now)
         # The model still reads this turn's text as sent; only the stored copy is redacted.

@@ -186,18 +186,19 @@ def server_env(emulator_url: str, database_url: str, **extra: str) -> dict[str, 
             "ML_INTERN_MAX_LIVE_SESSIONS_GLOBAL": "1000", "ML_INTERN_LOG_LEVEL": "warning", **extra}
 
 
-def spawn_server(env: dict[str, str], log_path: Path) -> ServerProcess:
-    """Start ``ml-intern-api serve`` without waiting for it (the recovery scenario times its start)."""
+def spawn_server(env: dict[str, str], log_path: Path, cwd: Path = ROOT) -> ServerProcess:
+    """Start ``ml-intern-api serve`` without waiting for it (the recovery scenario times its start). ``cwd``: the
+    source tree it runs (``python -m`` imports the project from there first)."""
     port = free_port()
     log = open(log_path, "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "responses_api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=_child_env(env), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        env=_child_env(env), stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
     return ServerProcess(process, f"http://127.0.0.1:{port}", log_path)
 
 
-def start_server(env: dict[str, str], log_path: Path, timeout: float = 60.0) -> ServerProcess:
-    server = spawn_server(env, log_path)
+def start_server(env: dict[str, str], log_path: Path, timeout: float = 60.0, cwd: Path = ROOT) -> ServerProcess:
+    server = spawn_server(env, log_path, cwd)
     _wait_http(f"{server.url}/healthz", server.process, log_path, timeout)
     return server
 
