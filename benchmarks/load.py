@@ -68,7 +68,7 @@ class Config:
     stream_chunks: int = 100          # 100 chunks 20 ms apart: 2 s of streaming per turn
     stream_delay_ms: int = 20
     stream_ramp_seconds: float = 0.5  # all streams start within this
-    stream_repeats: int = 3           # waves per count: the median one is reported (one wave swings ±25% here)
+    stream_repeats: int = 5           # waves per count: the median one is reported (one wave swings ±25% here)
     per_account: int = PER_ACCOUNT_LIMIT
     relay_chunks: tuple[int, ...] = (1000, 10000)
     relay_repeats: int = 3
@@ -979,7 +979,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
     parser.add_argument("--server-pid", type=int, help="with --url: the server's pid, for CPU and memory readings")
     parser.add_argument("--stream-counts", type=ints, help="concurrent streams per wave (default 100,300,500)")
     parser.add_argument("--stream-chunks", type=int, help="stamped chunks per stream (default 100)")
-    parser.add_argument("--stream-repeats", type=int, help="waves per stream count, median reported (default 3)")
+    parser.add_argument("--stream-repeats", type=int, help="waves per stream count, median reported (default 5)")
     parser.add_argument("--relay-chunks", type=ints, help="answer sizes for relay (default 1000,10000)")
     parser.add_argument("--get-rates", type=ints, help="offered GET rates, req/s (default 1000,5000)")
     parser.add_argument("--get-seconds", type=float, help="seconds per GET rate (default 3)")
