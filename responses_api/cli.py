@@ -43,7 +43,11 @@ def main(argv: list[str] | None = None) -> None:
 
 def apply_process_settings(settings) -> None:
     """What the settings fix for the whole process (not for an app embedded in another one)."""
+    import gc
+
     sys.setswitchinterval(settings.gil_switch_interval_ms / 1000)
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, settings.gc_full_collection_every)
 
 
 def run_server(app, **config) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pytest
@@ -21,6 +22,18 @@ def test_the_thread_switch_interval_comes_from_the_settings(monkeypatch):
         assert sys.getswitchinterval() == pytest.approx(0.0005)
     finally:
         sys.setswitchinterval(before)
+
+
+def test_full_collections_come_every_n_middle_ones_from_the_settings(monkeypatch):
+    before = gc.get_threshold()
+    try:
+        monkeypatch.delenv("ML_INTERN_GC_FULL_COLLECTION_EVERY", raising=False)
+        apply_process_settings(Settings())
+        assert gc.get_threshold() == (before[0], before[1], 100)
+        apply_process_settings(Settings(gc_full_collection_every=25))
+        assert gc.get_threshold() == (before[0], before[1], 25)
+    finally:
+        gc.set_threshold(*before)
 
 
 def test_the_default_switch_interval_is_1_ms(monkeypatch):
