@@ -108,7 +108,8 @@ class ResponseFollower:
                         idle_since = time.monotonic()
                         yield None
                     continue
-                if batch and batch[0]["sequence_number"] == last + 1 and batch[-1]["sequence_number"] == last + len(batch):
+                if (batch and batch[0]["sequence_number"] == last + 1
+                        and batch[-1]["sequence_number"] == last + len(batch)):
                     fresh = batch  # the next events, in order (a live stream's every batch): no check per event
                     last = batch[-1]["sequence_number"]
                 else:

@@ -116,17 +116,14 @@ class TurnWriter:
 
     def _apply(self, event: ev.WireEvent) -> ResponseObject:
         """The projection with ``event`` applied (``events.apply``: refused before anything changes)."""
-        kind = event["type"]
-        if kind in (ev.TEXT_DELTA, ev.REASONING_DELTA):
-            target = (kind, event["item_id"], event["output_index"], event["content_index"])
+        target = None
+        if event["type"] in (ev.TEXT_DELTA, ev.REASONING_DELTA):
+            target = (event["type"], event["item_id"], event["output_index"], event["content_index"])
             if target == self._delta_target and isinstance(event["delta"], str):
                 self._unapplied.append(event["delta"])  # the part is open: only its deltas came since the check
                 return self._state
-            state = ev.apply(self.state, event)
-            self._delta_target = target
-            return state
         state = ev.apply(self.state, event)
-        self._delta_target = None
+        self._delta_target = target
         return state
 
     @property
@@ -142,8 +139,11 @@ class TurnWriter:
     async def emit(self, event_type: str, **payload: Any) -> dict[str, Any]:
         if event_type in ev.DEFERRABLE_EVENTS:
             return self.emit_deferred(event_type, **payload)
+        return await self._emit_durable(event_type, payload)
+
+    async def _emit_durable(self, event_type: str, payload: dict[str, Any], *, wait: bool = True) -> dict[str, Any]:
         event = self._redacted(event_type, payload)
-        return await self._commit_durable(event, self._apply(event))
+        return await self._commit_durable(event, self._apply(event), wait=wait)
 
     def _redacted(self, event_type: str, payload: dict[str, Any]) -> ev.WireEvent:
         return ev.WireEvent(redact({"type": event_type, **payload, "sequence_number": self._next_seq}, self._secrets))
@@ -222,8 +222,7 @@ class TurnWriter:
             event = ev.WireEvent({"type": event_type, "response": snapshot.public(),
                                   "sequence_number": self._next_seq})
             return await self._commit_durable(event, snapshot, wait=wait)
-        event = self._redacted(event_type, {"response": snapshot.public()})
-        return await self._commit_durable(event, self._apply(event), wait=wait)
+        return await self._emit_durable(event_type, {"response": snapshot.public()}, wait=wait)
 
     async def record_artifact(self, artifact: Artifact) -> bool:
         """Record an artifact once per response; returns False when it was already recorded."""

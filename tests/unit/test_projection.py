@@ -157,7 +157,8 @@ async def test_deltas_joined_into_the_projection_later_give_the_text_in_order_an
     await answer.finish("completed")
     reasoning, message = writer.state.output
     assert reasoning.content[0].text == thought_text(range(40))
-    assert message.content[0].text == "".join(f"<{i}>" for i in range(60) if i >= 40 or not (i % 3 == 0 or 20 <= i < 30))
+    assert message.content[0].text == "".join(f"<{i}>" for i in range(60)
+                                              if i >= 40 or not (i % 3 == 0 or 20 <= i < 30))
     # The address of the last delta, now closed: refused before it takes a number, nothing changed.
     last = writer.last_sequence
     with pytest.raises(ev.EventRefused):
